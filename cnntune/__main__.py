@@ -1,0 +1,3 @@
+from cnntune.cli import main
+
+main()

@@ -1,0 +1,235 @@
+"""The `tune` command: parse options, call one library function, print.
+
+Library errors (`CnnTuneError`) become one `error: ...` line on stderr and exit
+code 2 here, at the edge, and nowhere else. Heavy modules (TensorFlow, Optuna)
+are imported inside the commands that need them so `tune --help` is instant.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from cnntune import __version__
+from cnntune.errors import CnnTuneError
+
+DEFAULT_STORAGE = "sqlite:///tune.db"
+CHANNELS = click.Choice(["auto", "rgb", "rgba"])
+
+
+def default_cache_dir() -> Path:
+    """Where decoded images and the demo data set live: $TUNE_CACHE_DIR or the XDG cache."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "cnntune"
+
+
+class _Group(click.Group):
+    """A click group that turns every `CnnTuneError` into one line and exit code 2."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except CnnTuneError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+
+
+cache_dir_option = click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="TUNE_CACHE_DIR",
+    default=default_cache_dir,
+    show_default="$TUNE_CACHE_DIR or ~/.cache/cnntune",
+    help="Folder for the decoded-image cache and the demo data set.",
+)
+channels_option = click.option(
+    "--channels",
+    type=CHANNELS,
+    default="auto",
+    show_default=True,
+    help="Image channels: auto keeps alpha when the PNGs carry it.",
+)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tune")
+def cli() -> None:
+    """cnntune: hyperparameter search for CNN image classifiers."""
+
+
+# ----------------------------------------------------------------------------- data
+
+
+@cli.group(cls=_Group)
+def data() -> None:
+    """Check, synthesize and explore data sets in the competition layout."""
+
+
+@data.command("check")
+@click.argument("data_dir", type=click.Path(path_type=Path))
+@channels_option
+@click.option("--classes", "num_classes", type=int, default=None, help="Number of classes (default: from train labels).")
+@cache_dir_option
+def data_check(data_dir: Path, channels: str, num_classes: int | None, cache_dir: Path) -> None:
+    """Validate DATA_DIR's splits, fill the image cache and print a summary."""
+    from cnntune.data import check_data, format_summary
+
+    summary = check_data(data_dir, channels=channels, num_classes=num_classes, cache_dir=cache_dir)
+    click.echo(format_summary(summary))
+
+
+@data.command("synth")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--train", "n_train", type=click.IntRange(min=1), default=1500, show_default=True)
+@click.option("--validation", "n_validation", type=click.IntRange(min=1), default=300, show_default=True)
+@click.option("--test", "n_test", type=click.IntRange(min=1), default=300, show_default=True)
+@click.option("--size", type=click.IntRange(min=8), default=32, show_default=True, help="Image side, pixels.")
+@click.option("--classes", type=click.IntRange(min=2, max=8), default=5, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--alpha/--no-alpha", default=False, show_default=True, help="Write RGBA PNGs whose alpha carries signal.")
+def data_synth(out: Path, n_train: int, n_validation: int, n_test: int, size: int, classes: int, seed: int, alpha: bool) -> None:
+    """Write a synthetic data set in the competition layout to OUT."""
+    from cnntune.data import synthesize
+
+    path = synthesize(
+        out, train=n_train, validation=n_validation, test=n_test,
+        size=size, classes=classes, seed=seed, alpha=alpha,
+    )
+    click.echo(f"wrote {n_train}/{n_validation}/{n_test} images ({size}x{size}, {classes} classes) to {path}")
+
+
+storage_option = click.option(
+    "--storage",
+    "storage_url",
+    envvar="TUNE_STORAGE",
+    default=DEFAULT_STORAGE,
+    show_default="$TUNE_STORAGE or sqlite:///tune.db",
+    help="Study store: sqlite:///FILE or postgresql://USER@HOST/DB.",
+)
+study_option = click.option("--study", "study_name", default=None, help="Study name (default: the store's only study).")
+
+
+# ----------------------------------------------------------------------------- space
+
+
+@cli.group(cls=_Group)
+def space() -> None:
+    """Show or write the search space (a TOML file you can edit)."""
+
+
+@space.command("show")
+def space_show() -> None:
+    """Print the default search space."""
+    from cnntune.spaces import default_space_text
+
+    click.echo(default_space_text(), nl=False)
+
+
+@space.command("init")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def space_init(file: Path, force: bool) -> None:
+    """Write the default search space to FILE for editing."""
+    from cnntune.spaces import write_default_space
+
+    click.echo(f"wrote {write_default_space(file, force=force)}; use it with: tune start --space {file}")
+
+
+# ----------------------------------------------------------------------------- search
+
+
+@cli.command("start")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), default=None,
+              help="Data folder in the competition layout (default: the demo set, synthesized once into the cache folder).")
+@click.option("--trials", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Finished trials the study should reach (re-running resumes).")
+@click.option("--timeout", type=click.FloatRange(min=0), default=None, help="Stop starting trials after this many seconds.")
+@study_option
+@storage_option
+@click.option("--space", "space_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Search-space TOML (default: the study's, else the built-in one).")
+@click.option("--max-epochs", type=click.IntRange(min=1), default=20, show_default=True, help="Epochs per trial at most.")
+@click.option("--patience", type=click.IntRange(min=1), default=5, show_default=True, help="Early-stopping patience, epochs.")
+@click.option("--sampler", type=click.Choice(["tpe", "random", "cmaes", "qmc"]), default="tpe", show_default=True)
+@click.option("--pruner", type=click.Choice(["hyperband", "median", "halving", "none"]), default="hyperband", show_default=True)
+@click.option("--seed", type=int, default=None, help="Seed the sampler and TensorFlow (reproducible on a CPU).")
+@channels_option
+@click.option("--mixed-precision", is_flag=True, help="float16 compute (GPUs).")
+@click.option("--jit-compile", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True, help="XLA compilation.")
+@click.option("--force", is_flag=True, help="Resume even if data, space or settings differ from the study's.")
+@cache_dir_option
+def start(data_dir, trials, timeout, study_name, storage_url, space_file, max_epochs, patience,
+          sampler, pruner, seed, channels, mixed_precision, jit_compile, force, cache_dir) -> None:
+    """Run (or resume) a study until it has --trials finished trials."""
+    from cnntune.search import SearchSettings, run_search
+    from cnntune.search.live_view import LiveView
+
+    settings = SearchSettings(
+        max_epochs=max_epochs, patience=patience, sampler=sampler, pruner=pruner, seed=seed,
+        channels=channels, mixed_precision=mixed_precision, jit_compile=jit_compile,
+    )
+    view = LiveView()
+    try:
+        summary = run_search(
+            data_dir=data_dir, cache_dir=cache_dir, storage_url=storage_url, study_name=study_name,
+            trials=trials, timeout=timeout, space_file=space_file, settings=settings, force=force,
+            reporter=view,
+        )
+    except KeyboardInterrupt:
+        view.search_ended()
+        click.echo("\ninterrupted: the running trial was marked FAIL. Resume with the same command.", err=True)
+        sys.exit(130)
+    view.console.print(format_search_summary(summary))
+
+
+def format_search_summary(summary) -> str:
+    lines = [
+        f"study {summary.study_name}: {summary.complete} complete, {summary.pruned} pruned, "
+        f"{summary.failed} failed (target {summary.target}; {summary.ran_here} run now)",
+    ]
+    if summary.best_number is not None:
+        lines.append(f"best trial #{summary.best_number}: val_acc {summary.best_value:.4f}")
+    lines.append(f"see: tune status --study {summary.study_name} --storage {summary.storage}")
+    return "\n".join(lines)
+
+
+@cli.command("status")
+@study_option
+@storage_option
+def status(study_name, storage_url) -> None:
+    """Table of a study's trials and its best trial."""
+    from rich.console import Console
+
+    from cnntune.report.terminal import best_trial_text, status_table
+    from cnntune.storage import load_existing_study, study_status
+
+    name = study_name or load_existing_study(storage_url, None).study_name
+    result = study_status(storage_url, name)
+    console = Console()
+    console.print(status_table(result))
+    console.print(best_trial_text(result))
+
+
+@cli.command("studies")
+@storage_option
+def studies(storage_url) -> None:
+    """Every study in the store, with counts and best value."""
+    from rich.console import Console
+
+    from cnntune.report.terminal import studies_table
+    from cnntune.storage import list_studies
+
+    Console().print(studies_table(list_studies(storage_url)))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
+    cli(prog_name="tune")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Showing studies: terminal tables, the HTML report, the dashboard."""

@@ -1,0 +1,61 @@
+"""Terminal tables for `tune status` and `tune studies`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+from cnntune.storage import MAIN_PARAMS, StudyRow, StudyStatus
+
+
+def studies_table(rows: list[StudyRow]) -> Table:
+    table = Table(title="studies")
+    for column in ("study", "complete", "pruned", "failed", "running", "best val_acc", "best trial"):
+        table.add_column(column, justify="left" if column == "study" else "right")
+    for row in rows:
+        c = row.counts
+        table.add_row(
+            row.name,
+            str(c.get("COMPLETE", 0)),
+            str(c.get("PRUNED", 0)),
+            str(c.get("FAIL", 0)),
+            str(c.get("RUNNING", 0) + c.get("WAITING", 0)),
+            _num(row.best_value),
+            "-" if row.best_number is None else f"#{row.best_number}",
+        )
+    return table
+
+
+def status_table(status: StudyStatus) -> Table:
+    table = Table(title=f"study {status.name}: {len(status.trials)} trials")
+    for column in ("#", "state", "val_acc", "epochs", "seconds", *MAIN_PARAMS):
+        table.add_column(column, justify="right")
+    for row in status.trials:
+        style = "bold green" if status.best is not None and row.number == status.best.number else None
+        table.add_row(
+            str(row.number),
+            row.state,
+            _num(row.value),
+            "-" if row.epochs is None else str(row.epochs),
+            "-" if row.seconds is None else f"{row.seconds:.1f}",
+            *(_num(row.params.get(p)) for p in MAIN_PARAMS),
+            style=style,
+        )
+    return table
+
+
+def best_trial_text(status: StudyStatus) -> str:
+    best = status.best
+    if best is None:
+        return "no completed trial yet"
+    params = ", ".join(f"{k}={_num(v)}" for k, v in best.params.items())
+    return f"best trial #{best.number}: val_acc {best.value:.4f}, {best.epochs} epochs\n  {params}"
+
+
+def _num(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4g}" if abs(value) < 1e-2 and value != 0 else f"{value:.4f}".rstrip("0").rstrip(".")
+    return str(value)

@@ -1,0 +1,16 @@
+"""Running the search: trials, the study runner, the terminal live view."""
+
+from cnntune.search._reporter import Reporter, SilentReporter
+from cnntune.search._runner import SearchSummary, run_search, summarize_study
+from cnntune.search._settings import PRUNERS, SAMPLERS, SearchSettings
+
+__all__ = [
+    "PRUNERS",
+    "SAMPLERS",
+    "Reporter",
+    "SearchSettings",
+    "SearchSummary",
+    "SilentReporter",
+    "run_search",
+    "summarize_study",
+]

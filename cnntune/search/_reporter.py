@@ -1,0 +1,41 @@
+"""What a search tells its watcher, as an interface with a do-nothing default.
+
+The runner calls a `Reporter` at each step; the terminal live view is one
+implementation, tests and library callers use `SilentReporter`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class Reporter(Protocol):
+    def search_started(self, study_name: str, target: int, finished: int, where: str) -> None: ...
+
+    def trial_started(self, number: int, max_epochs: int) -> None: ...
+
+    def keras_callback(self, number: int) -> Any | None:
+        """A Keras callback for per-epoch progress, or None."""
+
+    def trial_finished(self, trial: Any, best: Any | None, finished: int) -> None: ...
+
+    def search_ended(self) -> None: ...
+
+
+class SilentReporter:
+    """Reports nothing."""
+
+    def search_started(self, study_name: str, target: int, finished: int, where: str) -> None:
+        pass
+
+    def trial_started(self, number: int, max_epochs: int) -> None:
+        pass
+
+    def keras_callback(self, number: int) -> Any | None:
+        return None
+
+    def trial_finished(self, trial: Any, best: Any | None, finished: int) -> None:
+        pass
+
+    def search_ended(self) -> None:
+        pass

@@ -1,0 +1,88 @@
+"""The terminal live view of `tune start`: a steady progress bar, one line per trial.
+
+Lines are printed above the bar through Rich, so a 200-trial study stays
+readable; Keras' own per-batch output is off.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+_STATE_STYLE = {"COMPLETE": "green", "PRUNED": "yellow", "FAIL": "red"}
+
+
+class LiveView:
+    """A `Reporter` drawing on a Rich console."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console or Console(stderr=True)
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[status]}"),
+            console=self.console,
+            transient=False,
+        )
+        self._task: Any = None
+
+    def search_started(self, study_name: str, target: int, finished: int, where: str) -> None:
+        self.console.print(f"study [bold]{study_name}[/] in {where}: {finished} of {target} trials finished")
+        self.progress.start()
+        self._task = self.progress.add_task("trials", total=target, completed=finished, status="")
+
+    def trial_started(self, number: int, max_epochs: int) -> None:
+        self._status(f"trial {number}: starting")
+
+    def keras_callback(self, number: int) -> Any:
+        import keras
+
+        view = self
+
+        class _EpochStatus(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+                logs = logs or {}
+                acc = logs.get("val_accuracy")
+                shown = f" val_acc {acc:.4f}" if acc is not None else ""
+                view._status(f"trial {number}: epoch {epoch + 1}/{self.params.get('epochs', '?')}{shown}")
+
+        return _EpochStatus()
+
+    def trial_finished(self, trial: Any, best: Any | None, finished: int) -> None:
+        self.console.print(format_trial_line(trial, best))
+        if self._task is not None:
+            self.progress.update(self._task, completed=finished)
+        self._status("")
+
+    def search_ended(self) -> None:
+        self.progress.stop()
+
+    def _status(self, text: str) -> None:
+        if self._task is not None:
+            self.progress.update(self._task, status=text)
+
+
+def format_trial_line(trial: Any, best: Any | None) -> str:
+    """`trial 12  COMPLETE  val_acc 0.8123  best 0.8450 (#7)  epochs 9  23.1s`."""
+    state = trial.state.name
+    style = _STATE_STYLE.get(state, "white")
+    value = trial.value if trial.value is not None else _last_value(trial)
+    value_text = f"val_acc {value:.4f}" if value is not None else "val_acc   -   "
+    best_text = f"best {best.value:.4f} (#{best.number})" if best is not None else "best   -   "
+    epochs = trial.user_attrs.get("epochs_run", len(trial.intermediate_values))
+    seconds = trial.duration.total_seconds() if trial.duration else 0.0
+    line = (
+        f"trial {trial.number:>4}  [{style}]{state:<8}[/]  {value_text}  {best_text}  "
+        f"epochs {epochs:>3}  {seconds:6.1f}s"
+    )
+    reason = trial.user_attrs.get("fail_reason")
+    return f"{line}  [red]{reason}[/]" if reason else line
+
+
+def _last_value(trial: Any) -> float | None:
+    values = trial.intermediate_values
+    return max(values.values()) if values else None

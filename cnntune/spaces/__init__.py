@@ -1,0 +1,32 @@
+"""Search spaces as data: parameters, conditions, TOML files, adapters.
+
+This package imports nothing of ours but `errors`, and no ML framework: a space
+is plain data that both the Optuna and the KerasTuner engines read.
+"""
+
+from cnntune.spaces._condition import Condition
+from cnntune.spaces._param import KINDS, Param
+from cnntune.spaces._space import Space
+from cnntune.spaces._toml import (
+    default_space,
+    default_space_text,
+    dump_space,
+    load_space,
+    parse_space,
+    write_default_space,
+)
+from cnntune.spaces.optuna_adapter import suggest_params
+
+__all__ = [
+    "KINDS",
+    "Condition",
+    "Param",
+    "Space",
+    "default_space",
+    "default_space_text",
+    "dump_space",
+    "load_space",
+    "parse_space",
+    "suggest_params",
+    "write_default_space",
+]

@@ -1,0 +1,97 @@
+"""A search space: an ordered set of parameters, conditions pointing backwards."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from cnntune.errors import SpaceError
+from cnntune.spaces._condition import Condition
+from cnntune.spaces._param import Param
+
+_PARAM_KEYS = {f.name for f in dataclasses.fields(Param)} - {"name"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Space:
+    """Parameters in sampling order; a condition may only name an earlier parameter.
+
+    That order rule makes every adapter a single forward pass and rules out cycles.
+    """
+
+    params: tuple[Param, ...]
+
+    def __post_init__(self) -> None:
+        if not self.params:
+            raise SpaceError("the search space has no parameters")
+        seen: set[str] = set()
+        for param in self.params:
+            if param.name in seen:
+                raise SpaceError(f"parameter {param.name!r} is defined twice")
+            if param.when is not None and param.when.name not in seen:
+                raise SpaceError(
+                    f"parameter {param.name!r}: its condition names {param.when.name!r}, "
+                    "which is not a parameter defined before it"
+                )
+            seen.add(param.name)
+
+    def __iter__(self) -> Iterator[Param]:
+        return iter(self.params)
+
+    def __len__(self) -> int:
+        return len(self.params)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.params)
+
+    def active_params(self, values: Mapping[str, Any]) -> Iterator[Param]:
+        """The parameters whose condition holds, given the values chosen so far.
+
+        Adapters call this lazily while they fill `values`, so a condition sees
+        exactly the earlier parameters that were sampled.
+        """
+        for param in self.params:
+            if param.when is None or param.when.holds(values):
+                yield param
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON/TOML-ready form; `Space.from_dict` inverts it."""
+        return {"params": {p.name: p.to_dict() for p in self.params}}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, source: str = "space") -> Space:
+        unknown = sorted(set(data) - {"params"})
+        if unknown:
+            raise SpaceError(f"{source}: unknown top-level key {unknown[0]!r} (expected [params.<name>] tables)")
+        tables = data.get("params")
+        if not isinstance(tables, Mapping) or not tables:
+            raise SpaceError(f"{source}: no [params.<name>] tables")
+        params = tuple(_param_from_table(name, table, source) for name, table in tables.items())
+        try:
+            return cls(params)
+        except SpaceError as exc:
+            raise SpaceError(f"{source}: {exc}") from None
+
+
+def _param_from_table(name: str, table: Any, source: str) -> Param:
+    where = f"{source}: parameter {name!r}"
+    if not isinstance(table, Mapping):
+        raise SpaceError(f"{where}: expected a table, but got {table!r}")
+    unknown = sorted(set(table) - _PARAM_KEYS)
+    if unknown:
+        raise SpaceError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(_PARAM_KEYS))})")
+    if "kind" not in table:
+        raise SpaceError(f"{where}: missing 'kind'")
+    fields = dict(table)
+    if "choices" in fields:
+        if not isinstance(fields["choices"], list):
+            raise SpaceError(f"{where}: choices must be a list, but got {fields['choices']!r}")
+        fields["choices"] = tuple(fields["choices"])
+    if "when" in fields:
+        fields["when"] = Condition.parse(str(fields["when"]), where=where)
+    try:
+        return Param(name=name, **fields)
+    except SpaceError as exc:
+        raise SpaceError(f"{source}: {exc}") from None

@@ -1,0 +1,74 @@
+"""Spaces as TOML files a user edits: load, validate, write back."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from cnntune.errors import SpaceError
+from cnntune.spaces._space import Space
+
+DEFAULT_SPACE_FILE = "default.toml"
+
+
+def default_space_text() -> str:
+    """The packaged default space, comments included (what `tune space show` prints)."""
+    return resources.files("cnntune.spaces").joinpath(DEFAULT_SPACE_FILE).read_text(encoding="utf-8")
+
+
+def default_space() -> Space:
+    return parse_space(default_space_text(), source=DEFAULT_SPACE_FILE)
+
+
+def load_space(path: Path | str | None) -> Space:
+    """Reads a space file; `None` means the packaged default."""
+    if path is None:
+        return default_space()
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpaceError(f"{path}: cannot read the space file ({exc.strerror})") from None
+    return parse_space(text, source=str(path))
+
+
+def parse_space(text: str, *, source: str) -> Space:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpaceError(f"{source}: not valid TOML: {exc}") from None
+    return Space.from_dict(data, source=source)
+
+
+def write_default_space(path: Path | str, *, force: bool = False) -> Path:
+    """Writes the default space file for editing (`tune space init`)."""
+    path = Path(path)
+    if path.exists() and not force:
+        raise SpaceError(f"{path}: already exists (use --force to overwrite)")
+    try:
+        path.write_text(default_space_text(), encoding="utf-8")
+    except OSError as exc:
+        raise SpaceError(f"{path}: cannot write the space file ({exc.strerror})") from None
+    return path
+
+
+def dump_space(space: Space) -> str:
+    """TOML text of a space (e.g. the one a study recorded), without comments."""
+    blocks = []
+    for name, table in space.to_dict()["params"].items():
+        lines = [f"[params.{name}]"] + [f"{key} = {_toml_value(value)}" for key, value in table.items()]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string is a valid TOML basic string
+    return repr(value)

@@ -1,0 +1,30 @@
+"""The study store: storage URLs, heartbeats, study metadata, study management."""
+
+from cnntune.storage._metadata import StudyMetadata, check_same_data, read_metadata, write_metadata
+from cnntune.storage._studies import (
+    MAIN_PARAMS,
+    StudyRow,
+    StudyStatus,
+    TrialRow,
+    list_studies,
+    load_existing_study,
+    study_status,
+)
+from cnntune.storage._url import HeartbeatSettings, mask_url, open_storage
+
+__all__ = [
+    "MAIN_PARAMS",
+    "StudyRow",
+    "StudyStatus",
+    "TrialRow",
+    "list_studies",
+    "load_existing_study",
+    "study_status",
+    "HeartbeatSettings",
+    "StudyMetadata",
+    "check_same_data",
+    "mask_url",
+    "open_storage",
+    "read_metadata",
+    "write_metadata",
+]

@@ -1,0 +1,48 @@
+"""What a study records so it can be resumed or joined with only its URL and name.
+
+Stored as study user attrs under the `cnntune:` prefix: the data fingerprint,
+the search space, the search settings and the version that created it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from cnntune.errors import StorageError
+
+PREFIX = "cnntune:"
+
+
+@dataclasses.dataclass(frozen=True)
+class StudyMetadata:
+    """Everything a worker needs to run trials of this study identically."""
+
+    data_fingerprint: str
+    space: dict[str, Any]
+    settings: dict[str, Any]
+    data_dir: str = ""  # where the creator read the data: a hint for other machines
+    version: str = ""
+
+
+def write_metadata(study: Any, metadata: StudyMetadata) -> None:
+    for key, value in dataclasses.asdict(metadata).items():
+        study.set_user_attr(PREFIX + key, value)
+
+
+def read_metadata(study: Any) -> StudyMetadata | None:
+    """The recorded metadata, or None for a study cnntune did not create."""
+    attrs = study.user_attrs
+    if PREFIX + "data_fingerprint" not in attrs:
+        return None
+    fields = {f.name: attrs.get(PREFIX + f.name) for f in dataclasses.fields(StudyMetadata)}
+    return StudyMetadata(**{k: v for k, v in fields.items() if v is not None})
+
+
+def check_same_data(study_name: str, recorded: StudyMetadata, fingerprint: str) -> None:
+    if recorded.data_fingerprint != fingerprint:
+        raise StorageError(
+            f"study {study_name!r} was run on other data (fingerprint "
+            f"{recorded.data_fingerprint[:12]}, this data {fingerprint[:12]}); "
+            "use another --study, the study's data, or --force"
+        )

@@ -1,0 +1,93 @@
+"""Reading studies back: the list of studies and one study's trials, as plain rows."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from cnntune.errors import StorageError
+from cnntune.storage._url import mask_url, open_storage
+
+MAIN_PARAMS = ("depth", "base_width", "learning_rate", "batch_size", "cutout_p", "cutmix_p")
+
+
+@dataclasses.dataclass(frozen=True)
+class StudyRow:
+    name: str
+    counts: dict[str, int]  # state name -> trials
+    best_value: float | None
+    best_number: int | None
+
+
+@dataclasses.dataclass(frozen=True)
+class TrialRow:
+    number: int
+    state: str
+    value: float | None
+    epochs: int | None
+    seconds: float | None
+    params: dict[str, Any]
+    fail_reason: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class StudyStatus:
+    name: str
+    trials: list[TrialRow]
+    best: TrialRow | None
+
+
+def list_studies(storage_url: str) -> list[StudyRow]:
+    """Every study in the store with its trial counts by state and best value."""
+    import optuna
+
+    storage = open_storage(storage_url, heartbeat=None)
+    rows = []
+    for summary in optuna.get_all_study_summaries(storage, include_best_trial=True):
+        study = optuna.load_study(study_name=summary.study_name, storage=storage)
+        counts: dict[str, int] = {}
+        for trial in study.get_trials(deepcopy=False):
+            counts[trial.state.name] = counts.get(trial.state.name, 0) + 1
+        best = summary.best_trial
+        rows.append(StudyRow(summary.study_name, counts, best.value if best else None, best.number if best else None))
+    return rows
+
+
+def study_status(storage_url: str, study_name: str) -> StudyStatus:
+    """One study's trials (number, state, value, epochs, duration, main params) and its best."""
+    study = load_existing_study(storage_url, study_name)
+    rows = [_trial_row(t) for t in study.get_trials(deepcopy=False)]
+    try:
+        best_number = study.best_trial.number
+    except ValueError:
+        best_number = None
+    best = next((r for r in rows if r.number == best_number), None)
+    return StudyStatus(study_name, rows, best)
+
+
+def load_existing_study(storage_url: str, study_name: str | None) -> Any:
+    """Loads a study that must exist; with no name, the store's only study."""
+    import optuna
+
+    storage = open_storage(storage_url, heartbeat=None)
+    names = [s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)]
+    if study_name is None:
+        if len(names) != 1:
+            listing = ", ".join(names) if names else "none"
+            raise StorageError(f"--study is needed: {mask_url(storage_url)} holds {len(names)} studies ({listing})")
+        study_name = names[0]
+    if study_name not in names:
+        raise StorageError(f"no study {study_name!r} in {mask_url(storage_url)} (studies: {', '.join(names) or 'none'})")
+    return optuna.load_study(study_name=study_name, storage=storage)
+
+
+def _trial_row(trial: Any) -> TrialRow:
+    return TrialRow(
+        number=trial.number,
+        state=trial.state.name,
+        value=trial.value,
+        epochs=trial.user_attrs.get("epochs_run"),
+        seconds=trial.duration.total_seconds() if trial.duration else None,
+        params=dict(trial.params),
+        fail_reason=trial.user_attrs.get("fail_reason"),
+    )

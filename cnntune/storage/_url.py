@@ -1,0 +1,87 @@
+"""Storage URL -> Optuna storage: SQLite by default, PostgreSQL by URL.
+
+Heartbeats are on by default, with the stale-trial retry: a worker that dies
+mid-trial leaves a RUNNING trial that the next worker marks FAIL after the
+grace period and re-queues as WAITING, so no trial is silently lost.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+from cnntune.errors import StorageError
+
+_PASSWORD = re.compile(r"(?P<head>[a-z0-9+]+://[^:/@]+:)(?P<password>[^@]*)(?P<tail>@)", re.I)
+
+
+@dataclasses.dataclass(frozen=True)
+class HeartbeatSettings:
+    """How fast a dead worker's trial is noticed and retried.
+
+    interval: seconds between a running trial's heartbeats.
+    grace_period: seconds without a heartbeat before the trial counts as dead.
+    max_retry: how many times one trial is re-queued after its worker died.
+    """
+
+    interval: int = 30
+    grace_period: int = 90
+    max_retry: int = 3
+
+    def __post_init__(self) -> None:
+        if self.interval < 1:
+            raise StorageError(f"--heartbeat-interval must be >= 1 second, but got {self.interval}")
+        if self.grace_period <= self.interval:
+            raise StorageError(
+                f"--grace-period ({self.grace_period}s) must exceed the heartbeat interval "
+                f"({self.interval}s), or live trials would be failed"
+            )
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password replaced by ***, for every message and log line."""
+    return _PASSWORD.sub(r"\g<head>***\g<tail>", url)
+
+
+def open_storage(url: str, heartbeat: HeartbeatSettings | None = HeartbeatSettings()) -> Any:
+    """Opens (and creates the schema of) the study store at `url`.
+
+    Args:
+        url: an SQLAlchemy URL, e.g. `sqlite:///tune.db` or `postgresql://user@host/db`.
+        heartbeat: heartbeat and stale-trial retry settings; None turns heartbeats off
+            (read-only commands such as `tune status` need none).
+
+    Returns:
+        An `optuna.storages.RDBStorage`.
+    """
+    import optuna
+    import sqlalchemy.exc
+
+    kwargs: dict[str, Any] = {"engine_kwargs": _engine_kwargs(url)}
+    if heartbeat is not None:
+        kwargs.update(
+            heartbeat_interval=heartbeat.interval,
+            grace_period=heartbeat.grace_period,
+            heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(
+                max_retry=heartbeat.max_retry
+            ),
+        )
+    shown = mask_url(url)
+    try:
+        return optuna.storages.RDBStorage(url, **kwargs)
+    except sqlalchemy.exc.ArgumentError:
+        raise StorageError(f"storage URL {shown!r} is not a valid database URL") from None
+    except (sqlalchemy.exc.NoSuchModuleError, ModuleNotFoundError, ImportError) as exc:
+        raise StorageError(f"storage {shown!r}: database driver not installed ({exc})") from None
+    except sqlalchemy.exc.SQLAlchemyError as exc:
+        reason = mask_url(str(getattr(exc, "orig", None) or exc)).strip().splitlines()[0]
+        raise StorageError(f"cannot open storage {shown!r}: {reason}") from None
+
+
+def _engine_kwargs(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        # Writers queue for the file lock instead of failing with "database is locked".
+        return {"connect_args": {"timeout": 60}}
+    # pre_ping replaces connections the server dropped (restart, pg_terminate_backend).
+    return {"pool_pre_ping": True}
