@@ -20,6 +20,13 @@ DEFAULT_STORAGE = "sqlite:///tune.db"
 CHANNELS = click.Choice(["auto", "rgb", "rgba"])
 
 
+def _console():
+    """A Rich console; wide when piped, so tables are not squeezed to 80 columns."""
+    from rich.console import Console
+
+    return Console() if sys.stdout.isatty() else Console(width=160)
+
+
 def default_cache_dir() -> Path:
     """Where decoded images and the demo data set live: $TUNE_CACHE_DIR or the XDG cache."""
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
@@ -71,7 +78,13 @@ def data() -> None:
 @data.command("check")
 @click.argument("data_dir", type=click.Path(path_type=Path))
 @channels_option
-@click.option("--classes", "num_classes", type=int, default=None, help="Number of classes (default: from train labels).")
+@click.option(
+    "--classes",
+    "num_classes",
+    type=int,
+    default=None,
+    help="Number of classes (default: from train labels).",
+)
 @cache_dir_option
 def data_check(data_dir: Path, channels: str, num_classes: int | None, cache_dir: Path) -> None:
     """Validate DATA_DIR's splits, fill the image cache and print a summary."""
@@ -89,14 +102,34 @@ def data_check(data_dir: Path, channels: str, num_classes: int | None, cache_dir
 @click.option("--size", type=click.IntRange(min=8), default=32, show_default=True, help="Image side, pixels.")
 @click.option("--classes", type=click.IntRange(min=2, max=8), default=5, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--alpha/--no-alpha", default=False, show_default=True, help="Write RGBA PNGs whose alpha carries signal.")
-def data_synth(out: Path, n_train: int, n_validation: int, n_test: int, size: int, classes: int, seed: int, alpha: bool) -> None:
+@click.option(
+    "--alpha/--no-alpha",
+    default=False,
+    show_default=True,
+    help="Write RGBA PNGs whose alpha carries signal.",
+)
+def data_synth(
+    out: Path,
+    n_train: int,
+    n_validation: int,
+    n_test: int,
+    size: int,
+    classes: int,
+    seed: int,
+    alpha: bool,
+) -> None:
     """Write a synthetic data set in the competition layout to OUT."""
     from cnntune.data import synthesize
 
     path = synthesize(
-        out, train=n_train, validation=n_validation, test=n_test,
-        size=size, classes=classes, seed=seed, alpha=alpha,
+        out,
+        train=n_train,
+        validation=n_validation,
+        test=n_test,
+        size=size,
+        classes=classes,
+        seed=seed,
+        alpha=alpha,
     )
     click.echo(f"wrote {n_train}/{n_validation}/{n_test} images ({size}x{size}, {classes} classes) to {path}")
 
@@ -109,7 +142,41 @@ storage_option = click.option(
     show_default="$TUNE_STORAGE or sqlite:///tune.db",
     help="Study store: sqlite:///FILE or postgresql://USER@HOST/DB.",
 )
-study_option = click.option("--study", "study_name", default=None, help="Study name (default: the store's only study).")
+study_option = click.option(
+    "--study", "study_name", default=None, help="Study name (default: the store's only study)."
+)
+
+
+def heartbeat_options(command):
+    """--heartbeat-interval / --grace-period / --max-retry, turned into `HeartbeatSettings`."""
+    command = click.option(
+        "--max-retry",
+        type=click.IntRange(min=0),
+        default=3,
+        show_default=True,
+        help="Re-runs of a trial whose worker died.",
+    )(command)
+    command = click.option(
+        "--grace-period",
+        type=click.IntRange(min=2),
+        default=90,
+        show_default=True,
+        help="Seconds without a heartbeat before a running trial counts as dead.",
+    )(command)
+    command = click.option(
+        "--heartbeat-interval",
+        type=click.IntRange(min=1),
+        default=30,
+        show_default=True,
+        help="Seconds between a running trial's heartbeats.",
+    )(command)
+    return command
+
+
+def _heartbeat(heartbeat_interval: int, grace_period: int, max_retry: int):
+    from cnntune.storage import HeartbeatSettings
+
+    return HeartbeatSettings(interval=heartbeat_interval, grace_period=grace_period, max_retry=max_retry)
 
 
 # ----------------------------------------------------------------------------- space
@@ -142,45 +209,153 @@ def space_init(file: Path, force: bool) -> None:
 
 
 @cli.command("start")
-@click.option("--data", "data_dir", type=click.Path(path_type=Path), default=None,
-              help="Data folder in the competition layout (default: the demo set, synthesized once into the cache folder).")
-@click.option("--trials", type=click.IntRange(min=1), default=20, show_default=True,
-              help="Finished trials the study should reach (re-running resumes).")
-@click.option("--timeout", type=click.FloatRange(min=0), default=None, help="Stop starting trials after this many seconds.")
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Data folder in the competition layout (default: the demo set, synthesized once into the cache folder).",
+)
+@click.option(
+    "--trials",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="Finished trials the study should reach (re-running resumes).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Stop starting trials after this many seconds.",
+)
 @study_option
 @storage_option
-@click.option("--space", "space_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Search-space TOML (default: the study's, else the built-in one).")
-@click.option("--max-epochs", type=click.IntRange(min=1), default=20, show_default=True, help="Epochs per trial at most.")
-@click.option("--patience", type=click.IntRange(min=1), default=5, show_default=True, help="Early-stopping patience, epochs.")
-@click.option("--sampler", type=click.Choice(["tpe", "random", "cmaes", "qmc"]), default="tpe", show_default=True)
-@click.option("--pruner", type=click.Choice(["hyperband", "median", "halving", "none"]), default="hyperband", show_default=True)
-@click.option("--seed", type=int, default=None, help="Seed the sampler and TensorFlow (reproducible on a CPU).")
+@click.option(
+    "--space",
+    "space_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Search-space TOML (default: the study's, else the built-in one).",
+)
+@click.option(
+    "--max-epochs",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="Epochs per trial at most.",
+)
+@click.option(
+    "--patience",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="Early-stopping patience, epochs.",
+)
+@click.option(
+    "--sampler",
+    type=click.Choice(["tpe", "random", "cmaes", "qmc"]),
+    default="tpe",
+    show_default=True,
+)
+@click.option(
+    "--pruner",
+    type=click.Choice(["hyperband", "median", "halving", "none"]),
+    default="hyperband",
+    show_default=True,
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help="Seed the sampler and TensorFlow (reproducible on a CPU).",
+)
 @channels_option
 @click.option("--mixed-precision", is_flag=True, help="float16 compute (GPUs).")
-@click.option("--jit-compile", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True, help="XLA compilation.")
+@click.option(
+    "--jit-compile",
+    type=click.Choice(["auto", "on", "off"]),
+    default="auto",
+    show_default=True,
+    help="XLA compilation.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Worker processes on this machine sharing the study (CPU threads are split between them).",
+)
+@click.option(
+    "--isolate",
+    is_flag=True,
+    help="Train each trial in a child process (nothing a trial leaks outlives it).",
+)
 @click.option("--force", is_flag=True, help="Resume even if data, space or settings differ from the study's.")
+@heartbeat_options
 @cache_dir_option
-def start(data_dir, trials, timeout, study_name, storage_url, space_file, max_epochs, patience,
-          sampler, pruner, seed, channels, mixed_precision, jit_compile, force, cache_dir) -> None:
+def start(
+    data_dir,
+    trials,
+    timeout,
+    study_name,
+    storage_url,
+    space_file,
+    max_epochs,
+    patience,
+    sampler,
+    pruner,
+    seed,
+    channels,
+    mixed_precision,
+    jit_compile,
+    workers,
+    isolate,
+    force,
+    heartbeat_interval,
+    grace_period,
+    max_retry,
+    cache_dir,
+) -> None:
     """Run (or resume) a study until it has --trials finished trials."""
+    from cnntune.model.device import import_tensorflow_quietly
     from cnntune.search import SearchSettings, run_search
     from cnntune.search.live_view import LiveView
 
+    import_tensorflow_quietly()
     settings = SearchSettings(
-        max_epochs=max_epochs, patience=patience, sampler=sampler, pruner=pruner, seed=seed,
-        channels=channels, mixed_precision=mixed_precision, jit_compile=jit_compile,
+        max_epochs=max_epochs,
+        patience=patience,
+        sampler=sampler,
+        pruner=pruner,
+        seed=seed,
+        channels=channels,
+        mixed_precision=mixed_precision,
+        jit_compile=jit_compile,
     )
     view = LiveView()
     try:
         summary = run_search(
-            data_dir=data_dir, cache_dir=cache_dir, storage_url=storage_url, study_name=study_name,
-            trials=trials, timeout=timeout, space_file=space_file, settings=settings, force=force,
+            data_dir=data_dir,
+            cache_dir=cache_dir,
+            storage_url=storage_url,
+            study_name=study_name,
+            trials=trials,
+            timeout=timeout,
+            space_file=space_file,
+            settings=settings,
+            force=force,
+            workers=workers,
+            isolate=isolate,
+            heartbeat=_heartbeat(heartbeat_interval, grace_period, max_retry),
             reporter=view,
         )
     except KeyboardInterrupt:
         view.search_ended()
-        click.echo("\ninterrupted: the running trial was marked FAIL. Resume with the same command.", err=True)
+        click.echo(
+            "\ninterrupted: the running trial was marked FAIL. Resume with the same command.",
+            err=True,
+        )
         sys.exit(130)
     view.console.print(format_search_summary(summary))
 
@@ -196,19 +371,80 @@ def format_search_summary(summary) -> str:
     return "\n".join(lines)
 
 
+@cli.command("worker")
+@click.option("--study", "study_name", required=True, help="The study to join.")
+@storage_option
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="This machine's copy of the study's data (default: the folder the study recorded).",
+)
+@click.option(
+    "--trials",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Finished-trial target (default: the one `tune start` recorded).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Stop starting trials after this many seconds.",
+)
+@click.option("--isolate", is_flag=True, help="Train each trial in a child process.")
+@heartbeat_options
+@cache_dir_option
+def worker(
+    study_name,
+    storage_url,
+    data_dir,
+    trials,
+    timeout,
+    isolate,
+    heartbeat_interval,
+    grace_period,
+    max_retry,
+    cache_dir,
+) -> None:
+    """Join an existing study (from any machine) and run its trials."""
+    from cnntune.model.device import import_tensorflow_quietly
+    from cnntune.search import run_worker
+    from cnntune.search.live_view import LiveView
+
+    import_tensorflow_quietly()
+    view = LiveView()
+    try:
+        summary = run_worker(
+            storage_url=storage_url,
+            study_name=study_name,
+            data_dir=data_dir,
+            cache_dir=cache_dir,
+            trials=trials,
+            timeout=timeout,
+            isolate=isolate,
+            heartbeat=_heartbeat(heartbeat_interval, grace_period, max_retry),
+            reporter=view,
+        )
+    except KeyboardInterrupt:
+        view.search_ended()
+        click.echo("\ninterrupted: the running trial was marked FAIL.", err=True)
+        sys.exit(130)
+    view.console.print(format_search_summary(summary))
+
+
 @cli.command("status")
 @study_option
 @storage_option
 def status(study_name, storage_url) -> None:
     """Table of a study's trials and its best trial."""
-    from rich.console import Console
-
     from cnntune.report.terminal import best_trial_text, status_table
     from cnntune.storage import load_existing_study, study_status
 
     name = study_name or load_existing_study(storage_url, None).study_name
     result = study_status(storage_url, name)
-    console = Console()
+    console = _console()
     console.print(status_table(result))
     console.print(best_trial_text(result))
 
@@ -217,12 +453,65 @@ def status(study_name, storage_url) -> None:
 @storage_option
 def studies(storage_url) -> None:
     """Every study in the store, with counts and best value."""
-    from rich.console import Console
-
     from cnntune.report.terminal import studies_table
     from cnntune.storage import list_studies
 
-    Console().print(studies_table(list_studies(storage_url)))
+    _console().print(studies_table(list_studies(storage_url)))
+
+
+# ----------------------------------------------------------------------------- observe
+
+
+@cli.command("dashboard")
+@storage_option
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; 0.0.0.0 opens the dashboard to the network.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(min=0, max=65535),
+    default=8080,
+    show_default=True,
+    help="Port to listen on (0 = any free port).",
+)
+def dashboard(storage_url, host, port) -> None:
+    """Serve optuna-dashboard on the study store until Ctrl-C."""
+    from cnntune.report.dashboard import DashboardServer
+
+    server = DashboardServer(storage_url, host, port)
+    click.echo(f"optuna-dashboard at {server.url} on {server.storage_shown} (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("dashboard stopped")
+    finally:
+        server.stop()
+
+
+@cli.command("report")
+@study_option
+@storage_option
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="HTML file to write (self-contained, opens offline).",
+)
+@click.option(
+    "--model",
+    "model_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="An exported model's folder: adds its confusion matrix and per-class accuracy.",
+)
+def report(study_name, storage_url, out, model_dir) -> None:
+    """Write one HTML report of a study: history, learning curves, importances, knobs."""
+    from cnntune.report.html_report import write_report
+
+    click.echo(f"wrote {write_report(storage_url, study_name, out, model_dir=model_dir)}")
 
 
 def main() -> None:

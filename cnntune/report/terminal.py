@@ -11,7 +11,15 @@ from cnntune.storage import MAIN_PARAMS, StudyRow, StudyStatus
 
 def studies_table(rows: list[StudyRow]) -> Table:
     table = Table(title="studies")
-    for column in ("study", "complete", "pruned", "failed", "running", "best val_acc", "best trial"):
+    for column in (
+        "study",
+        "complete",
+        "pruned",
+        "failed",
+        "running",
+        "best val_acc",
+        "best trial",
+    ):
         table.add_column(column, justify="left" if column == "study" else "right")
     for row in rows:
         c = row.counts
@@ -28,9 +36,10 @@ def studies_table(rows: list[StudyRow]) -> Table:
 
 
 def status_table(status: StudyStatus) -> Table:
+    shown = [p for p in MAIN_PARAMS if any(p in row.params for row in status.trials)]
     table = Table(title=f"study {status.name}: {len(status.trials)} trials")
-    for column in ("#", "state", "val_acc", "epochs", "seconds", *MAIN_PARAMS):
-        table.add_column(column, justify="right")
+    for column in ("#", "state", "val_acc", "epochs", "seconds", *shown):
+        table.add_column(column, justify="right", no_wrap=True)
     for row in status.trials:
         style = "bold green" if status.best is not None and row.number == status.best.number else None
         table.add_row(
@@ -39,7 +48,7 @@ def status_table(status: StudyStatus) -> Table:
             _num(row.value),
             "-" if row.epochs is None else str(row.epochs),
             "-" if row.seconds is None else f"{row.seconds:.1f}",
-            *(_num(row.params.get(p)) for p in MAIN_PARAMS),
+            *(_num(row.params.get(p)) for p in shown),
             style=style,
         )
     return table

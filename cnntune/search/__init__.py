@@ -1,7 +1,7 @@
 """Running the search: trials, the study runner, the terminal live view."""
 
 from cnntune.search._reporter import Reporter, SilentReporter
-from cnntune.search._runner import SearchSummary, run_search, summarize_study
+from cnntune.search._runner import SearchSummary, run_search, run_worker, summarize_study
 from cnntune.search._settings import PRUNERS, SAMPLERS, SearchSettings
 
 __all__ = [
@@ -12,5 +12,6 @@ __all__ = [
     "SearchSummary",
     "SilentReporter",
     "run_search",
+    "run_worker",
     "summarize_study",
 ]

@@ -1,4 +1,4 @@
-"""The study runner: create or resume a study, run trials until it has enough.
+"""Entry points of a search: `tune start` (create or resume, N workers) and `tune worker`.
 
 `--trials N` is a target for the study, not for this run: finished trials
 (COMPLETE or PRUNED) already in the store count, so re-running the same command
@@ -8,29 +8,23 @@ after a crash or Ctrl-C resumes and stops at N.
 from __future__ import annotations
 
 import dataclasses
-import time
 from pathlib import Path
 from typing import Any
 
-from cnntune import __version__
-from cnntune.errors import SearchError, TrialFailed
-from cnntune.search._objective import FAIL_REASON, TrialObjective
+from cnntune.errors import SearchError
+from cnntune.search._loop import count_finished, run_trials
 from cnntune.search._reporter import Reporter, SilentReporter
 from cnntune.search._settings import SearchSettings
-from cnntune.search._strategies import make_pruner, make_sampler
-from cnntune.spaces import Space, load_space
+from cnntune.search._study import OpenStudy, join_study, open_study, recorded_metadata
+from cnntune.search._workers import WorkerJob, make_objective, run_worker_processes
 from cnntune.storage import (
     HeartbeatSettings,
-    StudyMetadata,
     check_same_data,
     mask_url,
     open_storage,
-    read_metadata,
-    write_metadata,
+    read_target,
+    write_target,
 )
-
-MAX_FAILURES_IN_A_ROW = 5  # a study whose trials keep failing is broken, not unlucky
-_RESUME_KEYS = ("max_epochs", "patience", "plateau_patience", "sampler", "pruner", "seed", "channels")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,6 +55,8 @@ def run_search(
     space_file: Path | None = None,
     settings: SearchSettings = SearchSettings(),
     heartbeat: HeartbeatSettings = HeartbeatSettings(),
+    workers: int = 1,
+    isolate: bool = False,
     force: bool = False,
     reporter: Reporter | None = None,
 ) -> SearchSummary:
@@ -76,6 +72,8 @@ def run_search(
         space_file: a TOML space; None = the study's recorded space, or the default.
         settings: sampling, pruning and training settings.
         heartbeat: worker-liveness settings of the store.
+        workers: worker processes on this machine sharing the study.
+        isolate: train each trial in a child process, so nothing a trial leaks outlives it.
         force: resume even if data, space or settings differ from the study's record.
         reporter: receives progress events.
     """
@@ -83,130 +81,126 @@ def run_search(
 
     if trials < 1:
         raise SearchError(f"--trials must be >= 1, but got {trials}")
+    if workers < 1:
+        raise SearchError(f"--workers must be >= 1, but got {workers}")
     reporter = reporter or SilentReporter()
     data_dir = Path(data_dir) if data_dir is not None else demo_data_dir(cache_dir)
     study_name = study_name or data_dir.resolve().name
     dataset = load_dataset(data_dir, channels=settings.channels, cache_dir=cache_dir)
     storage = open_storage(storage_url, heartbeat)
-    study, space, settings = _open_study(
-        storage, study_name, dataset.fingerprint, data_dir, space_file, settings, force
+    opened = open_study(
+        storage,
+        study_name,
+        fingerprint=dataset.fingerprint,
+        data_dir=data_dir,
+        space_file=space_file,
+        settings=settings,
+        force=force,
     )
-    objective = TrialObjective(dataset, space, settings, reporter)
-    reporter.search_started(study_name, trials, _count_finished(study), mask_url(storage_url))
-    ran_here = _run_until(study, objective, trials, timeout, reporter)
-    reporter.search_ended()
-    return summarize_study(study, data_dir=data_dir, storage_url=storage_url, target=trials, ran_here=ran_here)
-
-
-def _open_study(
-    storage: Any,
-    name: str,
-    fingerprint: str,
-    data_dir: Path,
-    space_file: Path | None,
-    settings: SearchSettings,
-    force: bool,
-) -> tuple[Any, Space, SearchSettings]:
-    import optuna
-
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(
-        study_name=name,
-        storage=storage,
-        direction="maximize",
-        load_if_exists=True,
-        sampler=make_sampler(settings.sampler, settings.seed),
-        pruner=make_pruner(settings.pruner, settings.max_epochs),
+    write_target(opened.study, trials)
+    job = WorkerJob(
+        storage_url=storage_url,
+        study_name=study_name,
+        data_dir=str(data_dir),
+        cache_dir=str(cache_dir),
+        target=trials,
+        timeout=timeout,
+        heartbeat=heartbeat,
+        isolate=isolate,
     )
-    recorded = read_metadata(study)
-    space = load_space(space_file) if space_file is not None or recorded is None else Space.from_dict(recorded.space)
-    if recorded is not None and not force:
-        check_same_data(name, recorded, fingerprint)
-        _check_same_space(name, Space.from_dict(recorded.space, source=f"study {name!r}"), space)
-        _check_same_settings(name, recorded.settings, settings)
-    _check_space_names(space)
-    if recorded is None or force:
-        write_metadata(
-            study,
-            StudyMetadata(
-                data_fingerprint=fingerprint,
-                space=space.to_dict(),
-                settings=settings.to_dict(),
-                data_dir=str(data_dir.resolve()),
-                version=__version__,
-            ),
-        )
-    return study, space, settings
-
-
-def _check_space_names(space: Space) -> None:
-    from cnntune.model.hparams import HParams
-
-    defaults = HParams()
-    HParams.from_params({name: getattr(defaults, name) for name in space.names})
-
-
-def _check_same_space(name: str, recorded: Space, space: Space) -> None:
-    if recorded != space:
-        changed = sorted(set(recorded.names) ^ set(space.names)) or [
-            a.name for a, b in zip(recorded, space, strict=False) if a != b
-        ]
-        raise SearchError(
-            f"study {name!r} was created with another search space (differs in {', '.join(changed[:3])}); "
-            "use another --study, the study's space, or --force"
-        )
-
-
-def _check_same_settings(name: str, recorded: dict[str, Any], settings: SearchSettings) -> None:
-    now = settings.to_dict()
-    changed = [k for k in _RESUME_KEYS if k in recorded and recorded[k] != now[k]]
-    if changed:
-        diffs = ", ".join(f"{k}: study {recorded[k]!r}, now {now[k]!r}" for k in changed)
-        raise SearchError(f"study {name!r} was created with other settings ({diffs}); use them, or --force")
-
-
-def _run_until(study: Any, objective: TrialObjective, target: int, timeout: float | None, reporter: Reporter) -> int:
-    """Runs one trial at a time until the study has `target` finished trials."""
-    started = time.monotonic()
-    ran_here = 0
-    failures_in_a_row = 0
-
-    def after_trial(study: Any, trial: Any) -> None:
-        reporter.trial_finished(trial, _best_trial(study), _count_finished(study))
-
-    while _count_finished(study) < target:
-        if timeout is not None and time.monotonic() - started >= timeout:
-            break
-        study.optimize(objective, n_trials=1, catch=(TrialFailed,), callbacks=[after_trial], gc_after_trial=False)
-        ran_here += 1
-        last = study.trials[-1]
-        failures_in_a_row = failures_in_a_row + 1 if last.state.name == "FAIL" else 0
-        if failures_in_a_row >= MAX_FAILURES_IN_A_ROW:
-            reason = last.user_attrs.get(FAIL_REASON, "unknown")
-            raise SearchError(f"{failures_in_a_row} trials in a row failed; the last because: {reason}")
-    return ran_here
-
-
-def _count_finished(study: Any) -> int:
-    from optuna.trial import TrialState
-
-    return len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED)))
-
-
-def _best_trial(study: Any) -> Any | None:
+    reporter.search_started(study_name, trials, count_finished(opened.study), mask_url(storage_url))
     try:
-        return study.best_trial
-    except ValueError:  # no COMPLETE trial yet
-        return None
+        if workers == 1:
+            ran = _run_here(opened, dataset, job, reporter)
+        else:
+            ran = run_worker_processes(opened.study, job, workers, reporter)
+    finally:
+        reporter.search_ended()
+    return summarize_study(
+        opened.study, data_dir=data_dir, storage_url=storage_url, target=trials, ran_here=ran
+    )
 
 
-def summarize_study(study: Any, *, data_dir: Path, storage_url: str, target: int, ran_here: int) -> SearchSummary:
+def run_worker(
+    *,
+    storage_url: str,
+    study_name: str,
+    data_dir: Path | None,
+    cache_dir: Path,
+    trials: int | None = None,
+    timeout: float | None = None,
+    heartbeat: HeartbeatSettings = HeartbeatSettings(),
+    isolate: bool = False,
+    reporter: Reporter | None = None,
+) -> SearchSummary:
+    """Joins an existing study from any machine and runs its trials until its target.
+
+    The space and settings come from the study; the data must have the study's
+    fingerprint (the recorded data folder is used when `data_dir` is None).
+    """
+    from cnntune.data import load_dataset
+
+    reporter = reporter or SilentReporter()
+    storage = open_storage(storage_url, heartbeat)
+    opened = join_study(storage, study_name, sampler_seed_offset=_worker_seed_offset())
+    recorded = recorded_metadata(opened.study)
+    data_dir = Path(data_dir) if data_dir is not None else Path(recorded.data_dir)
+    dataset = load_dataset(data_dir, channels=opened.settings.channels, cache_dir=cache_dir)
+    check_same_data(study_name, recorded, dataset.fingerprint)
+    target = trials or read_target(opened.study)
+    if target is None:
+        raise SearchError(f"study {study_name!r} has no recorded --trials target; pass --trials")
+    job = WorkerJob(
+        storage_url=storage_url,
+        study_name=study_name,
+        data_dir=str(data_dir),
+        cache_dir=str(cache_dir),
+        target=target,
+        timeout=timeout,
+        heartbeat=heartbeat,
+        isolate=isolate,
+    )
+    reporter.search_started(study_name, target, count_finished(opened.study), mask_url(storage_url))
+    try:
+        ran = _run_here(opened, dataset, job, reporter)
+    finally:
+        reporter.search_ended()
+    return summarize_study(
+        opened.study, data_dir=data_dir, storage_url=storage_url, target=target, ran_here=ran
+    )
+
+
+def _run_here(opened: OpenStudy, dataset: Any, job: WorkerJob, reporter: Reporter) -> int:
+    objective = make_objective(opened, dataset, job, reporter)
+    return run_trials(
+        opened.study,
+        opened.storage,
+        objective,
+        target=job.target,
+        reporter=reporter,
+        timeout=job.timeout,
+    )
+
+
+def _worker_seed_offset() -> int:
+    """Workers joining from other machines must not replay one another's sampler draws."""
+    import os
+
+    return 1 + int.from_bytes(os.urandom(2), "big")
+
+
+def summarize_study(
+    study: Any, *, data_dir: Path, storage_url: str, target: int, ran_here: int
+) -> SearchSummary:
     from optuna.trial import TrialState
 
     def count(state: TrialState) -> int:
         return len(study.get_trials(deepcopy=False, states=(state,)))
 
-    best = _best_trial(study)
+    try:
+        best = study.best_trial
+    except ValueError:
+        best = None
     return SearchSummary(
         study_name=study.study_name,
         storage=mask_url(storage_url),

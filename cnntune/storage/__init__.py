@@ -1,6 +1,14 @@
 """The study store: storage URLs, heartbeats, study metadata, study management."""
 
-from cnntune.storage._metadata import StudyMetadata, check_same_data, read_metadata, write_metadata
+from cnntune.storage._lock import study_lock
+from cnntune.storage._metadata import (
+    StudyMetadata,
+    check_same_data,
+    read_metadata,
+    read_target,
+    write_metadata,
+    write_target,
+)
 from cnntune.storage._studies import (
     MAIN_PARAMS,
     StudyRow,
@@ -19,6 +27,7 @@ __all__ = [
     "TrialRow",
     "list_studies",
     "load_existing_study",
+    "study_lock",
     "study_status",
     "HeartbeatSettings",
     "StudyMetadata",
@@ -26,5 +35,7 @@ __all__ = [
     "mask_url",
     "open_storage",
     "read_metadata",
+    "read_target",
     "write_metadata",
+    "write_target",
 ]

@@ -46,3 +46,12 @@ def check_same_data(study_name: str, recorded: StudyMetadata, fingerprint: str) 
             f"{recorded.data_fingerprint[:12]}, this data {fingerprint[:12]}); "
             "use another --study, the study's data, or --force"
         )
+
+
+def write_target(study: Any, trials: int) -> None:
+    """The finished-trial target of the last `tune start`, which `tune worker` works towards."""
+    study.set_user_attr(PREFIX + "target_trials", int(trials))
+
+
+def read_target(study: Any) -> int | None:
+    return study.user_attrs.get(PREFIX + "target_trials")

@@ -49,7 +49,14 @@ def list_studies(storage_url: str) -> list[StudyRow]:
         for trial in study.get_trials(deepcopy=False):
             counts[trial.state.name] = counts.get(trial.state.name, 0) + 1
         best = summary.best_trial
-        rows.append(StudyRow(summary.study_name, counts, best.value if best else None, best.number if best else None))
+        rows.append(
+            StudyRow(
+                summary.study_name,
+                counts,
+                best.value if best else None,
+                best.number if best else None,
+            )
+        )
     return rows
 
 
@@ -74,10 +81,14 @@ def load_existing_study(storage_url: str, study_name: str | None) -> Any:
     if study_name is None:
         if len(names) != 1:
             listing = ", ".join(names) if names else "none"
-            raise StorageError(f"--study is needed: {mask_url(storage_url)} holds {len(names)} studies ({listing})")
+            raise StorageError(
+                f"--study is needed: {mask_url(storage_url)} holds {len(names)} studies ({listing})"
+            )
         study_name = names[0]
     if study_name not in names:
-        raise StorageError(f"no study {study_name!r} in {mask_url(storage_url)} (studies: {', '.join(names) or 'none'})")
+        raise StorageError(
+            f"no study {study_name!r} in {mask_url(storage_url)} (studies: {', '.join(names) or 'none'})"
+        )
     return optuna.load_study(study_name=study_name, storage=storage)
 
 

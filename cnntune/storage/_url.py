@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import warnings
 from typing import Any
 
 from cnntune.errors import StorageError
@@ -59,17 +60,19 @@ def open_storage(url: str, heartbeat: HeartbeatSettings | None = HeartbeatSettin
     import sqlalchemy.exc
 
     kwargs: dict[str, Any] = {"engine_kwargs": _engine_kwargs(url)}
-    if heartbeat is not None:
-        kwargs.update(
-            heartbeat_interval=heartbeat.interval,
-            grace_period=heartbeat.grace_period,
-            heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(
-                max_retry=heartbeat.max_retry
-            ),
-        )
     shown = mask_url(url)
     try:
-        return optuna.storages.RDBStorage(url, **kwargs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # heartbeat API
+            if heartbeat is not None:
+                kwargs.update(
+                    heartbeat_interval=heartbeat.interval,
+                    grace_period=heartbeat.grace_period,
+                    heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(
+                        max_retry=heartbeat.max_retry
+                    ),
+                )
+            return optuna.storages.RDBStorage(url, **kwargs)
     except sqlalchemy.exc.ArgumentError:
         raise StorageError(f"storage URL {shown!r} is not a valid database URL") from None
     except (sqlalchemy.exc.NoSuchModuleError, ModuleNotFoundError, ImportError) as exc:

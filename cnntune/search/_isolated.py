@@ -1,0 +1,122 @@
+"""`--isolate`: each trial trains in a fresh child process.
+
+Nothing a trial leaks (TensorFlow graphs, allocator pools, a wedged GPU
+context) can outlive it. The parent keeps the Optuna side — it samples the
+params and holds the trial's heartbeat — while the child opens the same study
+from the store and reports epochs and attrs straight into the trial.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+from pathlib import Path
+from typing import Any
+
+from cnntune.errors import TrialFailed
+from cnntune.model.hparams import HParams
+from cnntune.search._reporter import Reporter, SilentReporter
+from cnntune.search._settings import SearchSettings
+from cnntune.spaces import Space, suggest_params
+
+
+@dataclasses.dataclass(frozen=True)
+class _Job:
+    """Everything the child needs, picklable."""
+
+    storage_url: str
+    study_name: str
+    trial_id: int
+    params: dict[str, Any]
+    data_dir: str
+    cache_dir: str
+    settings: dict[str, Any]
+
+
+class IsolatedObjective:
+    """Like `TrialObjective`, but trains in a spawned child process."""
+
+    def __init__(
+        self,
+        *,
+        storage_url: str,
+        data_dir: Path,
+        cache_dir: Path,
+        space: Space,
+        settings: SearchSettings,
+        reporter: Reporter | None = None,
+    ) -> None:
+        self.storage_url = storage_url
+        self.data_dir = data_dir
+        self.cache_dir = cache_dir
+        self.space = space
+        self.settings = settings
+        self.reporter = reporter or SilentReporter()
+
+    def __call__(self, trial: Any) -> float:
+        import optuna
+
+        params = suggest_params(trial, self.space)
+        HParams.from_params(params)  # a bad space fails here, not in the child
+        self.reporter.trial_started(trial.number, self.settings.max_epochs)
+        job = _Job(
+            storage_url=self.storage_url,
+            study_name=trial.study.study_name,
+            trial_id=trial._trial_id,
+            params=params,
+            data_dir=str(self.data_dir),
+            cache_dir=str(self.cache_dir),
+            settings=self.settings.to_dict(),
+        )
+        context = multiprocessing.get_context("spawn")
+        receiver, sender = context.Pipe(duplex=False)
+        child = context.Process(target=_child_main, args=(job, sender), name=f"trial-{trial.number}")
+        child.start()
+        sender.close()
+        try:
+            outcome = receiver.recv() if receiver.poll(None) else None
+        except EOFError:
+            outcome = None
+        child.join()
+        if outcome is None:
+            reason = f"trial process died (exit code {child.exitcode})"
+            trial.set_user_attr("fail_reason", reason)
+            raise TrialFailed(reason)
+        kind, detail = outcome
+        if kind == "complete":
+            return float(detail)
+        if kind == "pruned":
+            raise optuna.TrialPruned(detail)
+        raise TrialFailed(detail)
+
+
+def _child_main(job: _Job, sender: Any) -> None:
+    """Runs in the child: rebuild the trial from the store and train it."""
+    import optuna
+
+    from cnntune.data import load_dataset
+    from cnntune.model.device import import_tensorflow_quietly
+    from cnntune.search._objective import train_trial
+    from cnntune.search._strategies import make_pruner
+    from cnntune.storage import open_storage
+
+    import_tensorflow_quietly()
+    settings = SearchSettings.from_dict(job.settings)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.load_study(
+        study_name=job.study_name,
+        storage=open_storage(job.storage_url, heartbeat=None),
+        sampler=optuna.samplers.RandomSampler(),  # the parent sampled; nothing to sample here
+        pruner=make_pruner(settings.pruner, settings.max_epochs),
+    )
+    trial = optuna.trial.Trial(study, job.trial_id)
+    dataset = load_dataset(job.data_dir, channels=settings.channels, cache_dir=job.cache_dir)
+    try:
+        value = train_trial(trial, HParams.from_params(job.params), dataset, settings, SilentReporter())
+        sender.send(("complete", value))
+    except optuna.TrialPruned as exc:
+        sender.send(("pruned", str(exc)))
+    except TrialFailed as exc:
+        sender.send(("failed", str(exc)))
+    except KeyboardInterrupt:
+        sender.send(("failed", "interrupted (Ctrl-C)"))

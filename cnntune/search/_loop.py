@@ -1,0 +1,141 @@
+"""A worker's trial loop: claim a trial under the study lock, run it, tell the study.
+
+This replaces `study.optimize` for one reason: the target. `--trials N` must
+end with exactly N finished trials across any number of workers, including
+trials re-queued after a worker died. So a trial is claimed (counted and
+asked) under `study_lock`, and a worker that finds the remaining trials all
+running elsewhere waits instead of leaving: if one of those workers dies, its
+trial goes stale, is re-queued as WAITING, and someone must run it. The rest
+is Optuna's: the heartbeat thread `study.optimize` uses, `fail_stale_trials`
+with the storage's retry callback, `study.ask` / `study.tell`.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from cnntune.errors import CnnTuneError, SearchError, TrialFailed
+from cnntune.search._objective import FAIL_REASON
+from cnntune.search._reporter import Reporter
+from cnntune.storage import study_lock
+
+MAX_FAILURES_IN_A_ROW = 5  # a study whose trials keep failing is broken, not unlucky
+WAIT_SECONDS = 2.0  # poll interval while the last trials run on other workers
+
+
+def run_trials(
+    study: Any,
+    storage: Any,
+    objective: Callable[[Any], float],
+    *,
+    target: int,
+    reporter: Reporter,
+    timeout: float | None = None,
+) -> int:
+    """Runs trials until the study has `target` finished (COMPLETE or PRUNED) trials.
+
+    Args:
+        study: the `optuna.Study`.
+        storage: its `RDBStorage` (for the claim lock).
+        objective: trains one trial, returns its value.
+        target: finished trials the study should reach.
+        reporter: told about every trial this worker finishes.
+        timeout: stop claiming new trials after this many seconds.
+
+    Returns:
+        The number of trials this worker ran.
+    """
+    started = time.monotonic()
+    ran = 0
+    failures_in_a_row = 0
+    while timeout is None or time.monotonic() - started < timeout:
+        claim = _claim(study, storage, target)
+        if claim is _DONE:
+            break
+        if claim is None:
+            time.sleep(WAIT_SECONDS)
+            continue
+        _run_one(study, claim, objective)
+        ran += 1
+        frozen = study._storage.get_trial(claim._trial_id)
+        reporter.trial_finished(frozen, _best_trial(study), count_finished(study))
+        failures_in_a_row = failures_in_a_row + 1 if frozen.state.name == "FAIL" else 0
+        if failures_in_a_row >= MAX_FAILURES_IN_A_ROW:
+            reason = frozen.user_attrs.get(FAIL_REASON, "unknown")
+            raise SearchError(f"{failures_in_a_row} trials in a row failed; the last because: {reason}")
+    return ran
+
+
+_DONE = object()
+
+
+def _claim(study: Any, storage: Any, target: int) -> Any:
+    """A new or re-queued trial to run, None to wait, or _DONE."""
+    import optuna
+    from optuna.trial import TrialState
+
+    with study_lock(storage, study.study_name):
+        with warnings.catch_warnings():
+            # Both warn that heartbeats are meant for study.optimize; this loop runs them the same way.
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            warnings.filterwarnings("ignore", message="Heartbeat of storage")
+            optuna.storages.fail_stale_trials(study)
+        states = [t.state for t in study.get_trials(deepcopy=False)]
+        finished = sum(s in (TrialState.COMPLETE, TrialState.PRUNED) for s in states)
+        running = states.count(TrialState.RUNNING)
+        waiting = states.count(TrialState.WAITING)
+        if finished >= target:
+            return _DONE
+        if waiting or finished + running < target:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="Heartbeat of storage")
+                return study.ask()  # pops a WAITING trial first
+        return None
+
+
+def _run_one(study: Any, trial: Any, objective: Callable[[Any], float]) -> None:
+    """Runs the objective under the trial's heartbeat and tells the study how it ended."""
+    import optuna
+    from optuna.storages._heartbeat import get_heartbeat_thread  # what study.optimize uses
+    from optuna.trial import TrialState
+
+    value = None
+    state = TrialState.COMPLETE
+    try:
+        with get_heartbeat_thread(trial._trial_id, study._storage):
+            value = objective(trial)
+    except optuna.TrialPruned:
+        state = TrialState.PRUNED
+    except TrialFailed:
+        state = TrialState.FAIL
+    except (CnnTuneError, KeyboardInterrupt):
+        study.tell(trial, state=TrialState.FAIL)
+        raise
+    except Exception as exc:  # an unforeseen error fails this trial, not the search
+        trial.set_user_attr(FAIL_REASON, _describe(exc))
+        state = TrialState.FAIL
+    if state == TrialState.COMPLETE:
+        study.tell(trial, value)
+    else:
+        study.tell(trial, state=state)
+
+
+def _describe(exc: Exception) -> str:
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0][:300]}" if lines else type(exc).__name__
+
+
+def count_finished(study: Any) -> int:
+    from optuna.trial import TrialState
+
+    return len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED)))
+
+
+def _best_trial(study: Any) -> Any | None:
+    try:
+        return study.best_trial
+    except ValueError:  # no COMPLETE trial yet
+        return None

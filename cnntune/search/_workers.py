@@ -1,0 +1,142 @@
+"""`--workers N`: N processes on this machine sharing one study through the store.
+
+Each worker is a spawned process with its share of the CPU threads (and GPU
+memory growth, so workers can share a GPU), its own sampler seed, and the same
+trial loop `tune worker` runs on other machines. The parent only watches the
+store and prints the trials as they finish.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from typing import Any
+
+from cnntune.errors import CnnTuneError, SearchError
+from cnntune.search._reporter import Reporter, SilentReporter
+from cnntune.storage import HeartbeatSettings
+
+WATCH_SECONDS = 1.0
+
+
+@dataclasses.dataclass(frozen=True)
+class WorkerJob:
+    """What a worker process needs to join the study; picklable."""
+
+    storage_url: str
+    study_name: str
+    data_dir: str
+    cache_dir: str
+    target: int
+    timeout: float | None
+    heartbeat: HeartbeatSettings
+    isolate: bool
+
+
+def make_objective(opened: Any, dataset: Any, job: WorkerJob, reporter: Reporter) -> Any:
+    """In-process or isolated trial objective, as the job asks."""
+    from cnntune.search._isolated import IsolatedObjective
+    from cnntune.search._objective import TrialObjective
+
+    if job.isolate:
+        return IsolatedObjective(
+            storage_url=job.storage_url,
+            data_dir=job.data_dir,
+            cache_dir=job.cache_dir,
+            space=opened.space,
+            settings=opened.settings,
+            reporter=reporter,
+        )
+    return TrialObjective(dataset, opened.space, opened.settings, reporter)
+
+
+def run_worker_processes(study: Any, job: WorkerJob, workers: int, reporter: Reporter) -> int:
+    """Starts `workers` processes on the study and reports trials until all have exited.
+
+    Returns:
+        The number of trials the workers finished.
+    """
+    context = multiprocessing.get_context("spawn")
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    processes = [
+        context.Process(target=_worker_main, args=(job, index, threads), name=f"tune-worker-{index}")
+        for index in range(workers)
+    ]
+    seen = {t.number for t in study.get_trials(deepcopy=False) if t.state.is_finished()}
+    already = len(seen)
+    for process in processes:
+        process.start()
+    try:
+        while any(p.is_alive() for p in processes):
+            _report_new_trials(study, seen, reporter)
+            time.sleep(WATCH_SECONDS)
+    except KeyboardInterrupt:
+        _interrupt(processes)
+        raise
+    _report_new_trials(study, seen, reporter)
+    failed = [p for p in processes if p.exitcode != 0]
+    if failed:
+        codes = ", ".join(f"{p.name}: {p.exitcode}" for p in failed)
+        raise SearchError(f"{len(failed)} of {workers} workers failed ({codes}); see their errors above")
+    return len(seen) - already
+
+
+def _report_new_trials(study: Any, seen: set[int], reporter: Reporter) -> None:
+    from cnntune.search._loop import count_finished
+
+    new = [t for t in study.get_trials(deepcopy=False) if t.state.is_finished() and t.number not in seen]
+    if not new:
+        return
+    try:
+        best = study.best_trial
+    except ValueError:
+        best = None
+    finished = count_finished(study)
+    for trial in sorted(new, key=lambda t: t.datetime_complete or t.datetime_start):
+        seen.add(trial.number)
+        reporter.trial_finished(trial, best, finished)
+
+
+def _interrupt(processes: list[Any]) -> None:
+    """Lets every worker mark its running trial FAIL, then waits for it."""
+    for process in processes:
+        if process.is_alive():
+            os.kill(process.pid, signal.SIGINT)
+    for process in processes:
+        process.join(timeout=60)
+        if process.is_alive():
+            process.kill()
+
+
+def _worker_main(job: WorkerJob, index: int, threads: int) -> None:
+    """A worker process: its own TF threads and sampler seed, the shared trial loop."""
+    from cnntune.data import load_dataset
+    from cnntune.model.device import configure_tensorflow, import_tensorflow_quietly
+    from cnntune.search._loop import run_trials
+    from cnntune.search._study import join_study
+    from cnntune.storage import open_storage
+
+    try:
+        import_tensorflow_quietly()
+        configure_tensorflow(threads=threads, memory_growth=True)
+        storage = open_storage(job.storage_url, job.heartbeat)
+        opened = join_study(storage, job.study_name, sampler_seed_offset=1000 * (index + 1))
+        dataset = load_dataset(job.data_dir, channels=opened.settings.channels, cache_dir=job.cache_dir)
+        objective = make_objective(opened, dataset, job, SilentReporter())
+        run_trials(
+            opened.study,
+            storage,
+            objective,
+            target=job.target,
+            reporter=SilentReporter(),
+            timeout=job.timeout,
+        )
+    except CnnTuneError as exc:
+        print(f"error: worker {index}: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,167 @@
+"""`tune start`, `tune status`, `tune studies`, `tune space` through the CLI."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import optuna
+import pytest
+from click.testing import CliRunner
+
+from cnntune.cli import cli
+
+
+def _invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_space_show_prints_the_default_space():
+    result = _invoke("space", "show")
+    assert result.exit_code == 0
+    assert "[params.depth]" in result.output and "cutmix_alpha" in result.output
+
+
+def test_space_init_writes_an_editable_file(tmp_path):
+    target = tmp_path / "s.toml"
+    assert _invoke("space", "init", str(target)).exit_code == 0
+    again = _invoke("space", "init", str(target))
+    assert again.exit_code == 2 and "already exists" in again.stderr
+
+
+def test_start_bad_space_file_is_one_error_line(tmp_path, tiny_data):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[params.depth]\nkind = "int"\nlow = 5\nhigh = 2\n')
+    db = tmp_path / "t.db"
+    result = _invoke(
+        "start",
+        "--data",
+        str(tiny_data),
+        "--space",
+        str(bad),
+        "--storage",
+        f"sqlite:///{db}",
+        "--cache-dir",
+        str(tmp_path / "c"),
+    )
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [f"error: {bad}: parameter 'depth': low > high (5 > 2)"]
+
+
+def test_start_unknown_hyperparameter_is_one_error_line(tmp_path, tiny_data):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[params.detph]\nkind = "int"\nlow = 2\nhigh = 3\n')
+    result = _invoke(
+        "start",
+        "--data",
+        str(tiny_data),
+        "--space",
+        str(bad),
+        "--storage",
+        f"sqlite:///{tmp_path / 't.db'}",
+        "--cache-dir",
+        str(tmp_path / "c"),
+    )
+    assert result.exit_code == 2
+    assert "unknown hyperparameter 'detph'" in result.stderr
+
+
+@pytest.mark.slow
+def test_start_then_status_and_studies(tmp_path, tiny_data, tiny_space):
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    result = _invoke(
+        "start",
+        "--data",
+        str(tiny_data),
+        "--space",
+        str(tiny_space),
+        "--storage",
+        url,
+        "--trials",
+        "2",
+        "--max-epochs",
+        "2",
+        "--seed",
+        "1",
+        "--cache-dir",
+        str(tmp_path / "c"),
+    )
+    assert result.exit_code == 0, result.output
+    assert "trial    0" in result.stderr and "trial    1" in result.stderr
+    assert "2 complete" in result.output
+
+    status = _invoke("status", "--storage", url)
+    assert status.exit_code == 0
+    assert "COMPLETE" in status.output and "best trial #" in status.output
+
+    studies = _invoke("studies", "--storage", url)
+    assert studies.exit_code == 0 and "tiny" in studies.output
+
+
+def test_status_missing_study_names_the_store(tmp_path):
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    result = _invoke("status", "--study", "nope", "--storage", url)
+    assert result.exit_code == 2
+    assert "no study 'nope'" in result.stderr
+
+
+@pytest.mark.slow
+def test_start_ctrl_c_marks_trial_failed_and_exits_130(tmp_path, tiny_data):
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    space = tmp_path / "slow.toml"
+    # Wide and deep enough that a trial runs for many seconds.
+    space.write_text('[params.base_width]\nkind = "categorical"\nchoices = [64]\n')
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cnntune",
+            "start",
+            "--data",
+            str(tiny_data),
+            "--space",
+            str(space),
+            "--storage",
+            url,
+            "--trials",
+            "5",
+            "--max-epochs",
+            "200",
+            "--patience",
+            "200",
+            "--pruner",
+            "none",
+            "--cache-dir",
+            str(tmp_path / "c"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        study_exists = (tmp_path / "t.db").exists() and _running_trials(url)
+        if study_exists:
+            break
+        time.sleep(0.5)
+    time.sleep(2)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+
+    assert proc.returncode == 130, err
+    assert "Resume with the same command" in err
+    states = [t.state.name for t in optuna.load_study(study_name="tiny", storage=url).trials]
+    assert states and "RUNNING" not in states and states[-1] == "FAIL"
+
+
+def _running_trials(url: str) -> bool:
+    try:
+        study = optuna.load_study(study_name="tiny", storage=url)
+    except Exception:
+        return False
+    return any(t.state.name == "RUNNING" for t in study.trials)
