@@ -434,6 +434,33 @@ def worker(
     view.console.print(format_search_summary(summary))
 
 
+@cli.command("delete")
+@click.option("--study", "study_name", required=True, help="The study to delete.")
+@storage_option
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def delete(study_name, storage_url, yes) -> None:
+    """Delete a study and all its trials."""
+    from cnntune.storage import delete_study, mask_url
+
+    if not yes:
+        click.confirm(f"delete study {study_name!r} from {mask_url(storage_url)}?", abort=True)
+    n_trials = delete_study(storage_url, study_name)
+    click.echo(f"deleted study {study_name!r} ({n_trials} trials)")
+
+
+@cli.command("copy")
+@click.option("--from", "from_url", required=True, help="Source storage URL.")
+@click.option("--to", "to_url", required=True, help="Target storage URL (e.g. postgresql://...).")
+@click.option("--study", "study_name", required=True, help="The study to copy.")
+@click.option("--to-study", default=None, help="Name in the target store (default: the same).")
+def copy(from_url, to_url, study_name, to_study) -> None:
+    """Copy a study with its trials to another store (e.g. SQLite to PostgreSQL)."""
+    from cnntune.storage import copy_study, mask_url
+
+    n_trials = copy_study(from_url, to_url, study_name, to_study)
+    click.echo(f"copied study {study_name!r} ({n_trials} trials) to {mask_url(to_url)}")
+
+
 @cli.command("status")
 @study_option
 @storage_option

@@ -30,6 +30,10 @@ class SearchError(CnnTuneError):
     """A search cannot start or resume with the options given."""
 
 
+class ReportError(CnnTuneError):
+    """A report cannot be written, or the dashboard cannot be served (port in use)."""
+
+
 class TrialFailed(Exception):
     """One trial failed (out of memory, diverged): fail this trial, keep the search going.
 

@@ -17,6 +17,9 @@ class Reporter(Protocol):
     def keras_callback(self, number: int) -> Any | None:
         """A Keras callback for per-epoch progress, or None."""
 
+    def trials_running(self, progress: list[tuple[int, int, int]]) -> None:
+        """(number, epochs done, max epochs) of trials running in other processes."""
+
     def trial_finished(self, trial: Any, best: Any | None, finished: int) -> None: ...
 
     def search_ended(self) -> None: ...
@@ -33,6 +36,9 @@ class SilentReporter:
 
     def keras_callback(self, number: int) -> Any | None:
         return None
+
+    def trials_running(self, progress: list[tuple[int, int, int]]) -> None:
+        pass
 
     def trial_finished(self, trial: Any, best: Any | None, finished: int) -> None:
         pass

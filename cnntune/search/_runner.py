@@ -113,7 +113,7 @@ def run_search(
         if workers == 1:
             ran = _run_here(opened, dataset, job, reporter)
         else:
-            ran = run_worker_processes(opened.study, job, workers, reporter)
+            ran = run_worker_processes(opened.study, job, workers, reporter, opened.settings.max_epochs)
     finally:
         reporter.search_ended()
     return summarize_study(

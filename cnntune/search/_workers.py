@@ -54,7 +54,9 @@ def make_objective(opened: Any, dataset: Any, job: WorkerJob, reporter: Reporter
     return TrialObjective(dataset, opened.space, opened.settings, reporter)
 
 
-def run_worker_processes(study: Any, job: WorkerJob, workers: int, reporter: Reporter) -> int:
+def run_worker_processes(
+    study: Any, job: WorkerJob, workers: int, reporter: Reporter, max_epochs: int
+) -> int:
     """Starts `workers` processes on the study and reports trials until all have exited.
 
     Returns:
@@ -73,6 +75,7 @@ def run_worker_processes(study: Any, job: WorkerJob, workers: int, reporter: Rep
     try:
         while any(p.is_alive() for p in processes):
             _report_new_trials(study, seen, reporter)
+            reporter.trials_running(_running_progress(study, max_epochs))
             time.sleep(WATCH_SECONDS)
     except KeyboardInterrupt:
         _interrupt(processes)
@@ -99,6 +102,13 @@ def _report_new_trials(study: Any, seen: set[int], reporter: Reporter) -> None:
     for trial in sorted(new, key=lambda t: t.datetime_complete or t.datetime_start):
         seen.add(trial.number)
         reporter.trial_finished(trial, best, finished)
+
+
+def _running_progress(study: Any, max_epochs: int) -> list[tuple[int, int, int]]:
+    from optuna.trial import TrialState
+
+    running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    return [(t.number, len(t.intermediate_values), max_epochs) for t in running]
 
 
 def _interrupt(processes: list[Any]) -> None:

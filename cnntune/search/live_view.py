@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+MAX_REASON = 70  # characters of a failure reason on a trial's line (the store keeps all of it)
 _STATE_STYLE = {"COMPLETE": "green", "PRUNED": "yellow", "FAIL": "red"}
 
 
@@ -31,7 +33,9 @@ class LiveView:
         self._task: Any = None
 
     def search_started(self, study_name: str, target: int, finished: int, where: str) -> None:
-        self.console.print(f"study [bold]{study_name}[/] in {where}: {finished} of {target} trials finished")
+        self.console.print(
+            f"study [bold]{escape(study_name)}[/] in {escape(where)}: {finished} of {target} trials finished"
+        )
         self.progress.start()
         self._task = self.progress.add_task("trials", total=target, completed=finished, status="")
 
@@ -51,6 +55,12 @@ class LiveView:
                 view._status(f"trial {number}: epoch {epoch + 1}/{self.params.get('epochs', '?')}{shown}")
 
         return _EpochStatus()
+
+    def trials_running(self, progress: list[tuple[int, int, int]]) -> None:
+        """`(number, epochs done, max epochs)` of the trials other processes are running."""
+        shown = ", ".join(f"#{n} ep {done}/{total}" for n, done, total in progress[:6])
+        more = f" +{len(progress) - 6}" if len(progress) > 6 else ""
+        self._status(f"{len(progress)} running: {shown}{more}" if progress else "")
 
     def trial_finished(self, trial: Any, best: Any | None, finished: int) -> None:
         self.console.print(format_trial_line(trial, best))
@@ -77,10 +87,13 @@ def format_trial_line(trial: Any, best: Any | None) -> str:
     seconds = trial.duration.total_seconds() if trial.duration else 0.0
     line = (
         f"trial {trial.number:>4}  [{style}]{state:<8}[/]  {value_text}  {best_text}  "
-        f"epochs {epochs:>3}  {seconds:6.1f}s"
+        f"epochs {epochs:>3}  {seconds:7.1f}s"
     )
     reason = trial.user_attrs.get("fail_reason")
-    return f"{line}  [red]{reason}[/]" if reason else line
+    if not reason:
+        return line
+    short = reason if len(reason) <= MAX_REASON else reason[: MAX_REASON - 1] + "…"
+    return f"{line}  [red]{escape(short)}[/]"  # a reason may hold [brackets]: never markup
 
 
 def _last_value(trial: Any) -> float | None:

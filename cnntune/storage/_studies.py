@@ -41,7 +41,7 @@ def list_studies(storage_url: str) -> list[StudyRow]:
     """Every study in the store with its trial counts by state and best value."""
     import optuna
 
-    storage = open_storage(storage_url, heartbeat=None)
+    storage = open_storage(storage_url, heartbeat=None, must_exist=True)
     rows = []
     for summary in optuna.get_all_study_summaries(storage, include_best_trial=True):
         study = optuna.load_study(study_name=summary.study_name, storage=storage)
@@ -76,7 +76,7 @@ def load_existing_study(storage_url: str, study_name: str | None) -> Any:
     """Loads a study that must exist; with no name, the store's only study."""
     import optuna
 
-    storage = open_storage(storage_url, heartbeat=None)
+    storage = open_storage(storage_url, heartbeat=None, must_exist=True)
     names = [s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)]
     if study_name is None:
         if len(names) != 1:
@@ -102,3 +102,40 @@ def _trial_row(trial: Any) -> TrialRow:
         params=dict(trial.params),
         fail_reason=trial.user_attrs.get("fail_reason"),
     )
+
+
+def delete_study(storage_url: str, study_name: str) -> int:
+    """Deletes a study and its trials; returns how many trials it had."""
+    import optuna
+
+    study = load_existing_study(storage_url, study_name)
+    n_trials = len(study.get_trials(deepcopy=False))
+    optuna.delete_study(study_name=study_name, storage=study._storage)
+    return n_trials
+
+
+def copy_study(from_url: str, to_url: str, study_name: str, to_study_name: str | None = None) -> int:
+    """Copies a study with its trials and attrs to another store (e.g. SQLite to PostgreSQL).
+
+    Returns:
+        The number of trials copied.
+    """
+    import optuna
+
+    source = load_existing_study(from_url, study_name)
+    target_name = to_study_name or study_name
+    target_storage = open_storage(to_url, heartbeat=None)
+    existing = [
+        s.study_name for s in optuna.get_all_study_summaries(target_storage, include_best_trial=False)
+    ]
+    if target_name in existing:
+        raise StorageError(
+            f"{mask_url(to_url)} already holds a study {target_name!r}; delete it or pick --to-study"
+        )
+    optuna.copy_study(
+        from_study_name=study_name,
+        from_storage=source._storage,
+        to_storage=target_storage,
+        to_study_name=target_name,
+    )
+    return len(source.get_trials(deepcopy=False))

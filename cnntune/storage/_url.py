@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import warnings
+from pathlib import Path
 from typing import Any
 
 from cnntune.errors import StorageError
@@ -45,13 +46,17 @@ def mask_url(url: str) -> str:
     return _PASSWORD.sub(r"\g<head>***\g<tail>", url)
 
 
-def open_storage(url: str, heartbeat: HeartbeatSettings | None = HeartbeatSettings()) -> Any:
+def open_storage(
+    url: str, heartbeat: HeartbeatSettings | None = HeartbeatSettings(), *, must_exist: bool = False
+) -> Any:
     """Opens (and creates the schema of) the study store at `url`.
 
     Args:
         url: an SQLAlchemy URL, e.g. `sqlite:///tune.db` or `postgresql://user@host/db`.
         heartbeat: heartbeat and stale-trial retry settings; None turns heartbeats off
             (read-only commands such as `tune status` need none).
+        must_exist: refuse an SQLite file that does not exist yet, instead of creating
+            an empty store (read-only commands: a mistyped path should not look empty).
 
     Returns:
         An `optuna.storages.RDBStorage`.
@@ -59,8 +64,11 @@ def open_storage(url: str, heartbeat: HeartbeatSettings | None = HeartbeatSettin
     import optuna
     import sqlalchemy.exc
 
-    kwargs: dict[str, Any] = {"engine_kwargs": _engine_kwargs(url)}
     shown = mask_url(url)
+    if must_exist:
+        _check_sqlite_file_exists(url)
+    url = with_default_driver(url)
+    kwargs: dict[str, Any] = {"engine_kwargs": _engine_kwargs(url)}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # heartbeat API
@@ -82,9 +90,33 @@ def open_storage(url: str, heartbeat: HeartbeatSettings | None = HeartbeatSettin
         raise StorageError(f"cannot open storage {shown!r}: {reason}") from None
 
 
+def with_default_driver(url: str) -> str:
+    """`postgresql://` means psycopg 3 (what cnntune installs), not SQLAlchemy's psycopg2 default."""
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme) :]
+    return url
+
+
 def _engine_kwargs(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         # Writers queue for the file lock instead of failing with "database is locked".
         return {"connect_args": {"timeout": 60}}
     # pre_ping replaces connections the server dropped (restart, pg_terminate_backend).
     return {"pool_pre_ping": True}
+
+
+def _check_sqlite_file_exists(storage_url: str) -> None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(storage_url)
+    except ArgumentError:
+        return  # open_storage words this error
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return
+    if not Path(url.database).is_file():
+        raise StorageError(
+            f"no study store at {url.database} (from --storage {mask_url(storage_url)}); run `tune start` first"
+        )

@@ -1,0 +1,159 @@
+"""The study sections of the HTML report: each section's data, then its figure.
+
+Following optuna's `visualization/`, a section's data is computed by one
+function (a NamedTuple, what tests check) and drawn by another. Where
+`optuna.visualization` already draws the figure (optimization history,
+importances, parallel coordinates, slices), it is used as is.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, NamedTuple
+
+MIN_TRIALS_FOR_IMPORTANCE = 4  # fewer completed trials give importances that are noise
+KNOBS = ("depth", "base_width", "learning_rate", "cutout_p", "cutmix_p")  # the knobs worth a plot each
+STATES = ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING")
+
+
+class BestTrial(NamedTuple):
+    number: int
+    value: float
+    params: dict[str, Any]
+    epochs_run: int | None
+    best_epoch: int | None  # 0-based, as Keras counts
+    seconds: float | None  # wall time of the trial, data loading included
+    train_seconds: float | None
+    param_count: int | None
+    images_per_second: float | None
+
+
+class Summary(NamedTuple):
+    study_name: str
+    direction: str
+    counts: dict[str, int]  # every state in STATES, zeros included
+    best: BestTrial | None
+    compute_seconds: float  # sum of finished trials' durations, across all workers
+    wall_seconds: float | None  # first start to last finish: less than compute with workers
+    settings: dict[str, Any]
+
+
+class Importance(NamedTuple):
+    importances: dict[str, float]  # empty when skipped
+    note: str | None  # why there is no plot, shown instead of it
+
+
+def summary(study: Any) -> Summary:
+    """Counts by state, the best trial with its epochs and time, total compute time."""
+    trials = study.get_trials(deepcopy=False)
+    counts = dict.fromkeys(STATES, 0)
+    for trial in trials:
+        counts[trial.state.name] = counts.get(trial.state.name, 0) + 1
+    finished = [t for t in trials if t.datetime_start is not None and t.datetime_complete is not None]
+    compute = sum((t.duration.total_seconds() for t in finished), 0.0)
+    wall = None
+    if finished:
+        span = max(t.datetime_complete for t in finished) - min(t.datetime_start for t in finished)
+        wall = span.total_seconds()
+    return Summary(
+        study_name=study.study_name,
+        direction=study.direction.name.lower(),
+        counts=counts,
+        best=_best_trial(study),
+        compute_seconds=compute,
+        wall_seconds=wall,
+        settings=dict(study.user_attrs.get("cnntune:settings") or {}),
+    )
+
+
+def _best_trial(study: Any) -> BestTrial | None:
+    try:
+        best = study.best_trial
+    except ValueError:  # no COMPLETE trial
+        return None
+    attrs = best.user_attrs
+    return BestTrial(
+        number=best.number,
+        value=best.value,
+        params=dict(best.params),
+        epochs_run=attrs.get("epochs_run"),
+        best_epoch=attrs.get("best_epoch"),
+        seconds=best.duration.total_seconds() if best.duration else None,
+        train_seconds=attrs.get("train_seconds"),
+        param_count=attrs.get("param_count"),
+        images_per_second=attrs.get("images_per_second"),
+    )
+
+
+def completed_count(study: Any) -> int:
+    from optuna.trial import TrialState
+
+    return len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+
+
+def importance(study: Any) -> Importance:
+    """Parameter importances, or the note saying why they are left out."""
+    import optuna
+
+    complete = completed_count(study)
+    if complete < MIN_TRIALS_FOR_IMPORTANCE:
+        return Importance(
+            {},
+            f"Hyperparameter importance needs at least {MIN_TRIALS_FOR_IMPORTANCE} completed trials; "
+            f"this study has {complete}.",
+        )
+    try:
+        values = optuna.importance.get_param_importances(study)
+    except Exception as exc:  # any failure only drops this section, never the report
+        return Importance({}, f"Hyperparameter importance could not be computed: {type(exc).__name__}: {exc}")
+    if not values:
+        return Importance({}, "Hyperparameter importance: no parameter is shared by all completed trials.")
+    return Importance(dict(values), None)
+
+
+def knobs_present(study: Any) -> list[str]:
+    """The main knobs (`KNOBS`) that completed trials actually sampled, in `KNOBS` order."""
+    from optuna.trial import TrialState
+
+    seen: set[str] = set()
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+        seen.update(trial.params)
+    return [k for k in KNOBS if k in seen]
+
+
+def history_figure(study: Any) -> Any:
+    """Every completed trial's value with the best-so-far line (optuna's plot)."""
+    from optuna.visualization import plot_optimization_history
+
+    fig = plot_optimization_history(study, target_name="val_accuracy")
+    return fig.update_layout(title="Optimization history: val_accuracy per trial, best so far")
+
+
+def importance_figure(study: Any) -> Any:
+    from optuna.visualization import plot_param_importances
+
+    fig = plot_param_importances(study, target_name="val_accuracy")
+    return fig.update_layout(title="Hyperparameter importance (PED-ANOVA)")
+
+
+def parallel_figure(study: Any, knobs: list[str]) -> Any:
+    from optuna.visualization import plot_parallel_coordinate
+
+    fig = plot_parallel_coordinate(study, params=knobs, target_name="val_accuracy")
+    return fig.update_layout(title="Parallel coordinates of the main knobs (completed trials)")
+
+
+def slice_figure(study: Any, knobs: list[str]) -> Any:
+    from optuna.visualization import plot_slice
+
+    fig = plot_slice(study, params=knobs, target_name="val_accuracy")
+    fig.layout.width = None  # optuna's 300 px per knob overflows the page; fit its width instead
+    return fig.update_layout(title="Slices: val_accuracy against each main knob", height=420)
+
+
+def format_seconds(seconds: float | None) -> str:
+    """`12.3s` under a minute, else `H:MM:SS`."""
+    if seconds is None:
+        return "-"
+    text = str(datetime.timedelta(seconds=round(seconds)))
+    return f"{seconds:.1f}s" if seconds < 60 else text

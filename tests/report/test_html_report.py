@@ -1,0 +1,219 @@
+"""The HTML report: each section's data, and the page that assembles them."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import optuna
+import pytest
+from plotly.offline import get_plotlyjs
+from report_studies import TRIAL_SECONDS, make_study
+
+from cnntune.errors import ExportError, ReportError, StorageError
+from cnntune.report import _curves, _sections
+from cnntune.report._validation import read_validation
+from cnntune.report.html_report import SECTION_IDS, _drawn, _write_atomically, write_report
+
+
+def _load(url: str, name: str = "demo") -> optuna.Study:
+    return optuna.load_study(study_name=name, storage=url)
+
+
+def test_summary_counts_states_best_trial_and_compute_time(study_url):
+    summary = _sections.summary(_load(study_url))
+
+    assert summary.counts == {"COMPLETE": 6, "PRUNED": 2, "FAIL": 1, "RUNNING": 0, "WAITING": 0}
+    assert summary.best.number == 1 and summary.best.value == pytest.approx(0.7)
+    assert summary.best.epochs_run == 5 and summary.best.best_epoch == 4
+    assert summary.best.seconds == TRIAL_SECONDS and summary.best.param_count == 2000
+    assert summary.compute_seconds == 9 * TRIAL_SECONDS
+    assert summary.wall_seconds == 9 * TRIAL_SECONDS  # trials ran back to back
+    assert summary.settings["max_epochs"] == 5
+
+
+def test_learning_curves_keep_every_trial_with_its_state(study_url):
+    curves = _curves.learning_curves(_load(study_url))
+
+    assert [c.state for c in curves] == ["COMPLETE"] * 6 + ["PRUNED"] * 2 + ["FAIL"]
+    assert [c.number for c in curves if c.is_best] == [1]
+    pruned = curves[6]
+    assert pruned.epochs == [1, 2] and len(pruned.val_loss) == 2
+    failed = curves[8]  # no intermediate values: read back from its history
+    assert failed.val_accuracy == [0.33, 0.66] and failed.epochs == [1, 2]
+
+
+def test_learning_curves_figure_draws_pruned_dashed_and_groups_legend_by_state(study_url):
+    fig = _curves.learning_curves_figure(_curves.learning_curves(_load(study_url)))
+
+    accuracy = [t for t in fig.data if t.yaxis in (None, "y")]
+    assert len(accuracy) == 9
+    assert {t.line.dash for t in accuracy if t.legendgroup == "PRUNED"} == {"dash"}
+    assert {t.line.dash for t in accuracy if t.legendgroup == "FAIL"} == {"dot"}
+    legend = sorted(t.name for t in fig.data if t.showlegend)
+    assert legend == ["COMPLETE", "FAIL", "PRUNED", "best (#1)"]
+
+
+def test_history_figure_has_the_best_so_far_line(study_url):
+    fig = _sections.history_figure(_load(study_url))
+
+    best = next(t for t in fig.data if t.name == "Best Value")
+    assert list(best.y) == pytest.approx([0.5] + [0.7] * 8)  # pruned and failed trials carry it on
+
+
+def test_importance_is_computed_with_enough_completed_trials(study_url):
+    result = _sections.importance(_load(study_url))
+
+    assert result.note is None
+    assert set(result.importances) == set(_sections.KNOBS) | {"batch_size"}
+
+
+def test_importance_is_a_note_with_two_completed_trials(tmp_path):
+    study = make_study(f"sqlite:///{tmp_path / 't.db'}", complete=2, pruned=0, failed=0)
+
+    result = _sections.importance(study)
+
+    assert result.importances == {} and "at least 4 completed trials" in result.note
+
+
+def test_knobs_present_are_only_those_the_study_sampled(tmp_path):
+    study = make_study(f"sqlite:///{tmp_path / 't.db'}", params_without=("cutout_p", "depth"))
+
+    assert _sections.knobs_present(study) == ["base_width", "learning_rate", "cutmix_p"]
+
+
+def test_report_has_every_section_and_no_network_link(study_url, tmp_path):
+    out = write_report(study_url, None, tmp_path / "report.html")
+
+    page = out.read_text()
+    for section in SECTION_IDS[:-1]:  # validation needs --model
+        assert f'<section id="{section}">' in page
+    for plot in ("history-plot", "learning-curves-plot", "importance-plot", "parallel-plot", "slice-plot"):
+        assert f'id="{plot}"' in page
+    assert '<section id="validation">' not in page
+    assert not re.search(r"<script[^>]*\bsrc\s*=", page)  # every script inlined
+    # Outside the plotly.js bundle (whose map tiles name URLs no figure here loads), no address.
+    assert get_plotlyjs() in page
+    assert "http" not in page.replace(get_plotlyjs(), "")
+    assert "Plotly.newPlot" in page and len(page) > 1_000_000  # plotly.js inlined
+    assert "#1: val_accuracy 0.7000" in page
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix != ".db") == ["report.html"]
+
+
+def test_report_of_two_trials_shows_the_importance_note_not_a_plot(tmp_path):
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    make_study(url, complete=2, pruned=0, failed=0)
+
+    page = write_report(url, "demo", tmp_path / "r.html").read_text()
+
+    assert 'id="importance-plot"' not in page
+    assert "needs at least 4 completed trials; this study has 2" in page
+
+
+def test_report_of_a_study_without_trials_has_notes_instead_of_plots(tmp_path):
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    make_study(url, complete=0, pruned=0, failed=0)
+
+    page = write_report(url, "demo", tmp_path / "r.html").read_text()
+
+    assert "No completed trial yet." in page and "none completed yet" in page
+    assert 'class="main-svg"' not in page and 'id="history-plot"' not in page
+
+
+def test_report_with_model_shows_its_confusion_matrix(study_url, tmp_path, model_dir):
+    page = write_report(study_url, "demo", tmp_path / "r.html", model_dir=model_dir).read_text()
+
+    assert '<section id="validation">' in page
+    assert 'id="confusion-plot"' in page and 'id="per-class-plot"' in page
+    assert "validation accuracy <b>0.8000</b> over 3 classes" in page
+
+
+def test_read_validation_returns_matrix_classes_and_source(model_dir):
+    validation = read_validation(model_dir)
+
+    assert validation.confusion_matrix[1] == [2, 7, 1]
+    assert validation.class_names == ["cat", "dog", "fox"]
+    assert validation.per_class_accuracy == [0.9, 0.7, 0.8]
+    assert validation.source == model_dir / "cnntune.json"
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (None, "cnntune.json: not found"),
+        ("{not json", "cnntune.json: unreadable"),
+        ('{"format": 1}', 'no "validation" record'),
+        (
+            '{"validation": {"accuracy": 1, "confusion_matrix": [[1, 2]], "per_class_accuracy": [1]}}',
+            "square",
+        ),
+        (
+            '{"validation": {"accuracy": 1, "confusion_matrix": [[1]], "per_class_accuracy": []}}',
+            "must list 1",
+        ),
+    ],
+)
+def test_read_validation_bad_record_names_the_file(tmp_path, content, expected):
+    if content is not None:
+        (tmp_path / "cnntune.json").write_text(content)
+
+    with pytest.raises(ExportError, match=expected) as info:
+        read_validation(tmp_path)
+
+    assert str(tmp_path / "cnntune.json") in str(info.value)
+
+
+def test_report_missing_study_is_a_storage_error(study_url, tmp_path):
+    with pytest.raises(StorageError, match="no study 'nope'"):
+        write_report(study_url, "nope", tmp_path / "r.html")
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_report_out_in_a_missing_folder_is_refused_before_any_work(study_url, tmp_path):
+    with pytest.raises(ReportError, match="does not exist"):
+        write_report(study_url, "demo", tmp_path / "missing" / "r.html")
+
+
+def test_report_bad_model_leaves_the_previous_report_untouched(study_url, tmp_path):
+    out = tmp_path / "r.html"
+    out.write_text("old report")
+    (tmp_path / "empty").mkdir()
+
+    with pytest.raises(ExportError):
+        write_report(study_url, "demo", out, model_dir=tmp_path / "empty")
+
+    assert out.read_text() == "old report"
+
+
+def test_failed_write_removes_its_temporary_file(tmp_path):
+    out = tmp_path / "r.html"
+    out.write_text("old report")
+
+    with pytest.raises(UnicodeEncodeError):
+        _write_atomically(out, "half a page \udcff")  # a lone surrogate cannot be encoded
+
+    assert out.read_text() == "old report"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.html"]
+
+
+def test_validation_json_shape_matches_what_the_report_reads(model_dir):
+    # The contract with `tune export-best`: keep this in sync with the export engineer.
+    record = json.loads((model_dir / "cnntune.json").read_text())
+    assert set(record["validation"]) >= {"accuracy", "confusion_matrix", "per_class_accuracy"}
+
+
+def test_a_figure_that_cannot_be_drawn_becomes_a_note_not_a_failed_report():
+    def draw():
+        raise ValueError("mixed types in 'depth'")
+
+    assert _drawn(draw, "x-plot") == (
+        '<p class="note">This figure could not be drawn: ValueError: mixed types in &#x27;depth&#x27;</p>'
+    )
+
+
+def test_report_refuses_a_multi_objective_study(tmp_path):
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    optuna.create_study(study_name="two", storage=url, directions=["maximize", "minimize"])
+
+    with pytest.raises(ReportError, match="study 'two' has 2 objectives"):
+        write_report(url, "two", tmp_path / "r.html")

@@ -1,0 +1,76 @@
+"""Storage URLs: masking, drivers, and one clear error for every way a URL can be wrong."""
+
+from __future__ import annotations
+
+import optuna
+import pytest
+from click.testing import CliRunner
+
+from cnntune.cli import cli
+from cnntune.errors import StorageError
+from cnntune.storage import HeartbeatSettings, mask_url, open_storage
+from cnntune.storage._url import with_default_driver
+
+
+def test_mask_url_hides_the_password():
+    assert mask_url("postgresql://alice:s3cr#t@db:5432/tune") == "postgresql://alice:***@db:5432/tune"
+    assert mask_url("postgresql+psycopg://bob:pw@h/d") == "postgresql+psycopg://bob:***@h/d"
+    assert mask_url("sqlite:///tune.db") == "sqlite:///tune.db"
+    assert mask_url("postgresql://carol@h/d") == "postgresql://carol@h/d"
+
+
+def test_with_default_driver_uses_psycopg3():
+    assert with_default_driver("postgresql://u@h/d") == "postgresql+psycopg://u@h/d"
+    assert with_default_driver("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
+    assert with_default_driver("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_open_storage_invalid_url():
+    with pytest.raises(StorageError, match="is not a valid database URL"):
+        open_storage("not a url")
+
+
+def test_open_storage_missing_driver_names_it():
+    with pytest.raises(StorageError, match="database driver not installed"):
+        open_storage("mysql://u:pw@127.0.0.1/x")
+
+
+def test_open_storage_unreachable_server_masks_password():
+    with pytest.raises(StorageError) as info:
+        open_storage("postgresql://alice:topsecret@127.0.0.1:1/x", heartbeat=None)
+    message = str(info.value)
+    assert "cannot open storage 'postgresql://alice:***@127.0.0.1:1/x'" in message
+    assert "topsecret" not in message
+
+
+def test_heartbeat_settings_reject_grace_shorter_than_interval():
+    with pytest.raises(StorageError, match="must exceed the heartbeat interval"):
+        HeartbeatSettings(interval=10, grace_period=5)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql://alice:topsecret@127.0.0.1:1/x", "mysql://alice:topsecret@127.0.0.1/x", "nonsense"],
+)
+def test_cli_bad_storage_is_one_masked_error_line(url):
+    result = CliRunner().invoke(cli, ["studies", "--storage", url])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert "topsecret" not in result.stderr
+
+
+def test_cli_storage_from_environment(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'env.db'}"
+    optuna.create_study(study_name="from-env", storage=url)
+    monkeypatch.setenv("TUNE_STORAGE", url)
+    result = CliRunner().invoke(cli, ["studies"])
+    assert result.exit_code == 0
+    assert "from-env" in result.output
+
+
+def test_read_only_commands_do_not_create_a_store(tmp_path):
+    result = CliRunner().invoke(cli, ["status", "--storage", f"sqlite:///{tmp_path / 'typo.db'}"])
+    assert result.exit_code == 2
+    assert "no study store at" in result.stderr
+    assert not (tmp_path / "typo.db").exists()
