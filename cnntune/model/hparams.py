@@ -50,9 +50,7 @@ class HParams:
         known = {f.name: f for f in dataclasses.fields(cls)}
         unknown = sorted(set(params) - set(known))
         if unknown:
-            raise SpaceError(
-                f"unknown hyperparameter {unknown[0]!r}; known ones: {', '.join(sorted(known))}"
-            )
+            raise SpaceError(f"unknown hyperparameter {unknown[0]!r}; known ones: {', '.join(sorted(known))}")
         values = {}
         for name, value in params.items():
             kind = type(getattr(cls, name))

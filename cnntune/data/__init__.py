@@ -1,0 +1,24 @@
+"""The competition layout: read and validate CSVs, decode PNGs once, cache, synthesize.
+
+No TensorFlow here: everything is numpy and Pillow, so `tune data check` starts
+instantly and the arrays can feed any pipeline.
+"""
+
+from cnntune.data._dataset import Dataset, LoadReport, Split
+from cnntune.data._demo import demo_data_dir
+from cnntune.data._load import load_dataset
+from cnntune.data._summary import DataSummary, check_data, format_summary, summarize
+from cnntune.data._synth import synthesize
+
+__all__ = [
+    "DataSummary",
+    "Dataset",
+    "LoadReport",
+    "Split",
+    "check_data",
+    "demo_data_dir",
+    "format_summary",
+    "load_dataset",
+    "summarize",
+    "synthesize",
+]

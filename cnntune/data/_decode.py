@@ -1,0 +1,130 @@
+"""Decode the splits' PNGs once, in parallel, into one uint8 array per split.
+
+Colour is kept, not guessed: grayscale and palette PNGs are converted (and
+counted by source mode), alpha is kept or filled with 255 as the caller asks,
+and whether any image carried alpha is reported so `channels="auto"` can
+decide. Each job carries its images' paths and CSV lines, nothing shared.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from cnntune.data._pool import map_jobs
+from cnntune.data._tables import SplitTable
+from cnntune.errors import DataError
+
+_NATIVE_MODES = ("RGB", "RGBA")  # decoded as is; every other mode counts as converted
+_ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
+_CHUNK = 64  # images per job: amortizes the job's overhead, still balances the workers
+
+
+@dataclass
+class Decoded:
+    """One split's pixels and what decoding them found."""
+
+    images: np.ndarray  # uint8 (N, H, W, channels)
+    converted: Counter[str]  # source mode -> count, for modes other than RGB/RGBA
+    alpha: bool  # some image carried alpha (an alpha band or a transparency entry)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """A run of consecutive images of one split, and what an error message needs."""
+
+    split: int
+    start: int
+    paths: tuple[str, ...]
+    csv_name: str  # with `lines`, names an image's CSV row in error messages
+    lines: tuple[int, ...]
+    size: tuple[int, int]
+    channels: int
+
+
+def image_size(table: SplitTable, i: int) -> tuple[int, int]:
+    """Read only the header of image `i`: its (width, height), the size every image must share."""
+    try:
+        with Image.open(table.image_path(i)) as img:
+            return img.size
+    except Exception as exc:
+        raise _undecodable(table.where(i), exc) from None
+
+
+def decode_splits(tables: Sequence[SplitTable], *, size: tuple[int, int], channels: int, workers: int) -> list[Decoded]:
+    """Decode every image of every table into (N, H, W, `channels`) uint8 arrays.
+
+    Raises `DataError` for the first image, in split then CSV order, that is
+    missing, does not decode, or whose (width, height) differs from `size`.
+    """
+    width, height = size
+    decoded = [Decoded(np.empty((len(t.ids), height, width, channels), np.uint8), Counter(), False) for t in tables]
+    jobs = []
+    for split, table in enumerate(tables):
+        files = table.image_files()
+        for start in range(0, len(files), _CHUNK):
+            stop = min(start + _CHUNK, len(files))
+            paths, lines = tuple(files[start:stop]), table.lines[start:stop]
+            jobs.append(_Job(split, start, paths, table.csv_path.name, lines, size, channels))
+    for job, (pixels, converted, alpha) in zip(jobs, map_jobs(_decode_job, jobs, workers=workers), strict=True):
+        target = decoded[job.split]
+        target.images[job.start : job.start + len(pixels)] = pixels
+        target.converted.update(converted)
+        target.alpha = target.alpha or alpha
+    return decoded
+
+
+def _decode_job(job: _Job) -> tuple[np.ndarray, Counter[str], bool]:
+    pixels = np.empty((len(job.paths), job.size[1], job.size[0], job.channels), np.uint8)
+    converted: Counter[str] = Counter()
+    alpha = False
+    for i, (path, line) in enumerate(zip(job.paths, job.lines, strict=True)):
+        where = f"{path} ({job.csv_name} line {line})"
+        pixels[i], mode, has_alpha = decode_image(path, where, job.size, job.channels)
+        if mode not in _NATIVE_MODES:
+            converted[mode] += 1
+        alpha = alpha or has_alpha
+    return pixels, converted, alpha
+
+
+def decode_image(path: str, where: str, size: tuple[int, int], channels: int) -> tuple[np.ndarray, str, bool]:
+    """Decode one PNG to (H, W, channels) uint8; return it, its source mode and whether it had alpha.
+
+    `where` names the image in error messages (its path and CSV line).
+    """
+    try:
+        with Image.open(path) as img:
+            if img.size != size:
+                raise DataError(
+                    f"{where}: image is {img.size[0]}x{img.size[1]} (WxH) but the data set's "
+                    f"images are {size[0]}x{size[1]} (size of the first train image)"
+                )
+            img.load()
+            mode = img.mode
+            has_alpha = mode in _ALPHA_MODES or "transparency" in img.info
+            return _to_array(img, channels), mode, has_alpha
+    except DataError:
+        raise
+    except Exception as exc:
+        raise _undecodable(where, exc) from None
+
+
+def _to_array(img: Image.Image, channels: int) -> np.ndarray:
+    if img.mode.startswith("I"):
+        # 16-bit grayscale: Pillow's convert would clip at 255, so scale to 8 bits first
+        wide = np.asarray(img).astype(np.int64)
+        img = Image.fromarray((np.clip(wide, 0, 65535) // 256).astype(np.uint8), "L")
+    target = "RGBA" if channels == 4 else "RGB"
+    if img.mode != target:
+        img = img.convert(target)
+    return np.asarray(img)
+
+
+def _undecodable(where: str, exc: Exception) -> DataError:
+    if isinstance(exc, FileNotFoundError):
+        return DataError(f"{where}: image file is missing")
+    return DataError(f"{where}: does not decode as an image ({type(exc).__name__}: {exc})")

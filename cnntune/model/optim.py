@@ -1,0 +1,84 @@
+"""The optimizer and learning-rate schedule a trial trains with.
+
+Every optimizer gets decoupled weight decay (Keras 3 applies `weight_decay` as
+`w -= lr * wd * w` for all of them), never on batch-norm scales and shifts or
+biases, whose decay only fights the normalisation.
+"""
+
+from __future__ import annotations
+
+import keras
+
+from cnntune.errors import SpaceError
+from cnntune.model.hparams import HParams
+
+_OPTIMIZERS = ("adam", "adamw", "sgd")
+_SCHEDULES = ("plateau", "cosine", "one_cycle")
+_ONE_CYCLE_WARMUP = 0.3  # fraction of all steps spent warming up (Smith's one-cycle)
+_ONE_CYCLE_START = 25.0  # warm-up starts at lr / 25, the one-cycle default "div_factor"
+_NO_DECAY = ["gamma", "beta", "bias"]  # variable names excluded from weight decay
+
+
+def uses_plateau(hp: HParams) -> bool:
+    """True when the trial must add a ReduceLROnPlateau callback (the LR is a plain float)."""
+    return hp.lr_schedule == "plateau"
+
+
+def build_optimizer(hp: HParams, *, steps_per_epoch: int, epochs: int) -> keras.optimizers.Optimizer:
+    """The optimizer `hp` names, with its learning-rate schedule over the whole run.
+
+    Args:
+        hp: the trial's hyperparameters (optimizer, learning_rate, momentum,
+            weight_decay, lr_schedule).
+        steps_per_epoch: batches per epoch; with `epochs`, the schedule's length.
+        epochs: epochs the model will train for.
+    """
+    if hp.optimizer not in _OPTIMIZERS:
+        raise SpaceError(f"hyperparameter 'optimizer' must be one of {_OPTIMIZERS}, but got {hp.optimizer!r}")
+    if hp.learning_rate <= 0:
+        raise SpaceError(f"hyperparameter 'learning_rate' must be > 0, but got {hp.learning_rate!r}")
+    if hp.weight_decay < 0:
+        raise SpaceError(f"hyperparameter 'weight_decay' must be >= 0, but got {hp.weight_decay!r}")
+    lr = learning_rate_schedule(hp, total_steps=_total_steps(steps_per_epoch, epochs))
+    decay = hp.weight_decay or None  # None skips the decay ops instead of multiplying by 0
+    if hp.optimizer == "sgd":
+        optimizer = keras.optimizers.SGD(lr, momentum=hp.momentum, nesterov=True, weight_decay=decay)
+    elif hp.optimizer == "adamw":
+        optimizer = keras.optimizers.AdamW(lr, weight_decay=decay or 0.0)
+    else:
+        optimizer = keras.optimizers.Adam(lr, weight_decay=decay)
+    if decay:
+        optimizer.exclude_from_weight_decay(var_names=_NO_DECAY)
+    return optimizer
+
+
+def learning_rate_schedule(
+    hp: HParams, *, total_steps: int
+) -> float | keras.optimizers.schedules.LearningRateSchedule:
+    """hp.learning_rate as the peak of the schedule `hp.lr_schedule` names.
+
+    "plateau" is a constant the ReduceLROnPlateau callback lowers; "cosine"
+    decays to 0 over the run; "one_cycle" warms up linearly from lr/25 over the
+    first 30 % of the steps, then decays by a cosine to 0.
+    """
+    if hp.lr_schedule not in _SCHEDULES:
+        raise SpaceError(
+            f"hyperparameter 'lr_schedule' must be one of {_SCHEDULES}, but got {hp.lr_schedule!r}"
+        )
+    if hp.lr_schedule == "plateau":
+        return float(hp.learning_rate)
+    if hp.lr_schedule == "cosine":
+        return keras.optimizers.schedules.CosineDecay(hp.learning_rate, decay_steps=total_steps)
+    warmup = max(1, round(_ONE_CYCLE_WARMUP * total_steps))
+    return keras.optimizers.schedules.CosineDecay(
+        hp.learning_rate / _ONE_CYCLE_START,
+        decay_steps=max(1, total_steps - warmup),
+        warmup_target=hp.learning_rate,
+        warmup_steps=warmup,
+    )
+
+
+def _total_steps(steps_per_epoch: int, epochs: int) -> int:
+    if steps_per_epoch < 1 or epochs < 1:
+        raise ValueError(f"steps_per_epoch and epochs must be >= 1, but got {steps_per_epoch=}, {epochs=}")
+    return steps_per_epoch * epochs
