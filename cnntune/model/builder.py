@@ -58,7 +58,7 @@ def build_model(
         x = colour(x)
     height, width = input_shape[:2]
     for i in range(hp.depth):
-        filters = max(1, round(hp.base_width * hp.width_growth**i))
+        filters = max(1, min(hp.max_width, round(hp.base_width * hp.width_growth**i)))
         x = _block(x, hp, filters, dtype, name=f"block{i}")
         if height > 1 or width > 1:
             # Pool only the axes that can still shrink, so deep nets build on small images.

@@ -23,6 +23,7 @@ class HParams:
     depth: int = 4  # conv blocks; each halves the spatial size while it is > 1
     base_width: int = 32  # filters of the first block
     width_growth: float = 1.5  # filters multiply by this per block
+    max_width: int = 256  # filters cap: depth 6 x growth 2 would otherwise reach 4096 filters
     convs_per_block: int = 2  # Conv-BN-ReLU layers per block
     block_type: str = "residual"  # "plain" or "residual" (the competition's best peers)
     kernel_size: int = 3  # square kernel side, pixels

@@ -43,15 +43,19 @@ def open_study(
     settings: SearchSettings,
     force: bool,
     sampler_seed_offset: int = 0,
+    default_space: str = "default",
 ) -> OpenStudy:
-    """Creates the study, or resumes it after checking data, space and settings."""
+    """Creates the study, or resumes it after checking data, space and settings.
+
+    `default_space` names the packaged space a new study uses when `space_file` is None.
+    """
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(study_name=name, storage=storage, direction="maximize", load_if_exists=True)
     recorded = read_metadata(study)
     if recorded is None or space_file is not None:
-        space = load_space(space_file)
+        space = load_space(space_file, default=default_space)
     else:
         space = Space.from_dict(recorded.space, source=f"study {name!r}")
     check_space_names(space)

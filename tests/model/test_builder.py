@@ -96,3 +96,12 @@ def test_build_model_accepts_an_array_shape_of_numpy_ints():
 def test_build_model_rejects_a_shape_without_channels():
     with pytest.raises(ValueError, match="input_shape"):
         build_model(_SMALL, (8, 8), 3)
+
+
+def test_build_model_caps_filters_at_max_width():
+    from cnntune.model.builder import build_model
+
+    hp = HParams(depth=6, base_width=64, width_growth=2.0, convs_per_block=1, block_type="plain", max_width=128)
+    model = build_model(hp, (8, 8, 3), 3)
+    widths = [layer.filters for layer in model.layers if hasattr(layer, "filters")]
+    assert max(widths) == 128 and widths[:2] == [64, 128]

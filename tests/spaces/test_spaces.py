@@ -24,7 +24,10 @@ def test_default_space_covers_the_issue_ranges():
     space = default_space()
     by_name = {p.name: p for p in space}
     assert (by_name["depth"].low, by_name["depth"].high) == (2, 6)
-    assert by_name["base_width"].log and (by_name["base_width"].low, by_name["base_width"].high) == (16, 128)
+    assert by_name["base_width"].log and (
+        by_name["base_width"].low,
+        by_name["base_width"].high,
+    ) == (16, 128)
     assert by_name["learning_rate"].log and by_name["learning_rate"].high == pytest.approx(3e-2)
     assert set(by_name["batch_size"].choices) == {32, 64, 128}
     assert str(by_name["cutmix_alpha"].when) == "cutmix_p > 0"
@@ -40,15 +43,33 @@ def test_dump_space_round_trips():
     ("body", "message"),
     [
         ('[params.depth]\nkind = "int"\nlow = 6\nhigh = 2\n', "'depth': low > high (6 > 2)"),
-        ('[params.lr]\nkind = "float"\nlow = 0.0\nhigh = 1.0\nlog = true\n', "'lr': a log scale needs low > 0"),
-        ('[params.opt]\nkind = "categorical"\nchoices = []\n', "'opt': a categorical parameter needs a non-empty"),
-        ('[params.depth]\nkind = "integer"\nlow = 1\nhigh = 2\n', "'depth': unknown kind 'integer'"),
-        ('[params.depth]\nkind = "int"\nlow = 1\nhigh = 2\nlogg = true\n', "'depth': unknown key 'logg'"),
-        ('[params.depth]\nlow = 1\nhigh = 2\n', "'depth': missing 'kind'"),
-        ('[params.a]\nkind = "float"\nlow = 0.1\nhigh = 1.0\nwhen = "b > 0"\n', "'a': its condition names 'b'"),
-        ('[params.a]\nkind = "int"\nlow = 1.5\nhigh = 3\n', "'a': low of an int parameter must be whole"),
+        (
+            '[params.lr]\nkind = "float"\nlow = 0.0\nhigh = 1.0\nlog = true\n',
+            "'lr': a log scale needs low > 0",
+        ),
+        (
+            '[params.opt]\nkind = "categorical"\nchoices = []\n',
+            "'opt': a categorical parameter needs a non-empty",
+        ),
+        (
+            '[params.depth]\nkind = "integer"\nlow = 1\nhigh = 2\n',
+            "'depth': unknown kind 'integer'",
+        ),
+        (
+            '[params.depth]\nkind = "int"\nlow = 1\nhigh = 2\nlogg = true\n',
+            "'depth': unknown key 'logg'",
+        ),
+        ("[params.depth]\nlow = 1\nhigh = 2\n", "'depth': missing 'kind'"),
+        (
+            '[params.a]\nkind = "float"\nlow = 0.1\nhigh = 1.0\nwhen = "b > 0"\n',
+            "'a': its condition names 'b'",
+        ),
+        (
+            '[params.a]\nkind = "int"\nlow = 1.5\nhigh = 3\n',
+            "'a': low of an int parameter must be whole",
+        ),
         ('[params.a]\nkind = "bool"\nchoices = [1]\n', "'a': choices only apply to categorical"),
-        ('[sttings]\nx = 1\n', "unknown top-level key 'sttings'"),
+        ("[sttings]\nx = 1\n", "unknown top-level key 'sttings'"),
         ("[params.a\n", "not valid TOML"),
     ],
 )
@@ -105,3 +126,12 @@ def test_load_space_missing_file_names_it(tmp_path):
 def test_hparams_from_params_rejects_unknown_names():
     with pytest.raises(SpaceError, match="unknown hyperparameter 'dept'"):
         HParams.from_params({"dept": 3})
+
+
+def test_demo_space_is_a_cpu_sized_default():
+    demo, full = default_space("demo"), default_space()
+    assert demo.names == full.names
+    by_name = {p.name: p for p in demo}
+    assert by_name["depth"].high <= 4 and by_name["base_width"].high <= 32
+    with pytest.raises(SpaceError, match="no packaged space 'huge'"):
+        default_space("huge")
