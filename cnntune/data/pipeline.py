@@ -92,9 +92,7 @@ def _gather_batches(
 def _check(images: np.ndarray, labels: np.ndarray | None, num_classes: int, batch_size: int) -> None:
     """Rejects inputs the graph would choke on later with a less readable error."""
     if images.ndim != 4 or images.dtype != np.uint8:
-        raise DataError(
-            f"images must be uint8 [N, H, W, C], but got dtype={images.dtype} shape={images.shape}"
-        )
+        raise DataError(f"images must be uint8 [N, H, W, C], but got dtype={images.dtype} shape={images.shape}")
     if len(images) == 0:
         raise DataError("no images to make batches of (N = 0)")
     if batch_size < 1:

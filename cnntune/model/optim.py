@@ -1,8 +1,10 @@
 """The optimizer and learning-rate schedule a trial trains with.
 
-Every optimizer gets decoupled weight decay (Keras 3 applies `weight_decay` as
-`w -= lr * wd * w` for all of them), never on batch-norm scales and shifts or
-biases, whose decay only fights the normalisation.
+"adamw" and "sgd" get decoupled weight decay (Keras 3 applies `weight_decay` as
+`w -= lr * wd * w`), never on batch-norm scales and shifts or biases, whose
+decay only fights the normalisation. "adam" is plain Adam without decay: in
+Keras 3, Adam with `weight_decay` *is* AdamW, so decaying both would make the
+two choices of the search one and the same.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ def build_optimizer(hp: HParams, *, steps_per_epoch: int, epochs: int) -> keras.
     if hp.weight_decay < 0:
         raise SpaceError(f"hyperparameter 'weight_decay' must be >= 0, but got {hp.weight_decay!r}")
     lr = learning_rate_schedule(hp, total_steps=_total_steps(steps_per_epoch, epochs))
-    decay = hp.weight_decay or None  # None skips the decay ops instead of multiplying by 0
+    # None skips the decay ops instead of multiplying by 0; plain Adam has none (see above)
+    decay = None if hp.optimizer == "adam" else (hp.weight_decay or None)
     if hp.optimizer == "sgd":
         optimizer = keras.optimizers.SGD(lr, momentum=hp.momentum, nesterov=True, weight_decay=decay)
     elif hp.optimizer == "adamw":
@@ -52,9 +55,7 @@ def build_optimizer(hp: HParams, *, steps_per_epoch: int, epochs: int) -> keras.
     return optimizer
 
 
-def learning_rate_schedule(
-    hp: HParams, *, total_steps: int
-) -> float | keras.optimizers.schedules.LearningRateSchedule:
+def learning_rate_schedule(hp: HParams, *, total_steps: int) -> float | keras.optimizers.schedules.LearningRateSchedule:
     """hp.learning_rate as the peak of the schedule `hp.lr_schedule` names.
 
     "plateau" is a constant the ReduceLROnPlateau callback lowers; "cosine"
@@ -62,9 +63,7 @@ def learning_rate_schedule(
     first 30 % of the steps, then decays by a cosine to 0.
     """
     if hp.lr_schedule not in _SCHEDULES:
-        raise SpaceError(
-            f"hyperparameter 'lr_schedule' must be one of {_SCHEDULES}, but got {hp.lr_schedule!r}"
-        )
+        raise SpaceError(f"hyperparameter 'lr_schedule' must be one of {_SCHEDULES}, but got {hp.lr_schedule!r}")
     if hp.lr_schedule == "plateau":
         return float(hp.learning_rate)
     if hp.lr_schedule == "cosine":

@@ -27,9 +27,7 @@ def test_compile_model_trains_tiny_separable_set_and_accuracy_rises():
     hp = HParams(depth=2, base_width=8, convs_per_block=1, learning_rate=1e-2, dropout=0.0)
     model = build_model(hp, (8, 8, 4), 4)
     compile_model(model, hp, steps_per_epoch=4, epochs=2, jit_compile=False)
-    train = train_pipeline(
-        images, labels, num_classes=4, batch_size=16, augment=AugmentConfig(flip=True), seed=0
-    )
+    train = train_pipeline(images, labels, num_classes=4, batch_size=16, augment=AugmentConfig(flip=True), seed=0)
     history = model.fit(train, epochs=2, shuffle=False, verbose=0)
     accuracy = history.history["accuracy"]
     assert accuracy[1] > accuracy[0]

@@ -11,13 +11,13 @@ from cnntune.model.optim import build_optimizer, learning_rate_schedule, uses_pl
 
 
 @pytest.mark.parametrize(
-    ("name", "kind"),
-    [("adam", keras.optimizers.Adam), ("adamw", keras.optimizers.AdamW), ("sgd", keras.optimizers.SGD)],
+    ("name", "kind", "decay"),
+    [("adam", keras.optimizers.Adam, None), ("adamw", keras.optimizers.AdamW, 3e-4), ("sgd", keras.optimizers.SGD, 3e-4)],
 )
-def test_build_optimizer_picks_the_named_optimizer_with_decoupled_decay(name, kind):
+def test_build_optimizer_picks_the_named_optimizer_with_decoupled_decay(name, kind, decay):
     optimizer = build_optimizer(HParams(optimizer=name, weight_decay=3e-4), steps_per_epoch=10, epochs=2)
     assert type(optimizer) is kind
-    assert optimizer.weight_decay == pytest.approx(3e-4)
+    assert optimizer.weight_decay == (pytest.approx(decay) if decay else None)  # plain Adam: no decay
 
 
 def test_build_optimizer_sgd_uses_nesterov_momentum():
