@@ -44,36 +44,22 @@ when = "cutmix_p > 0"
 """
 
 
+def _synthesize_tiny(folder: Path, seed: int) -> Path:
+    from cnntune.data import synthesize
+
+    return synthesize(folder / "tiny", train=60, validation=30, test=15, size=12, classes=3, seed=seed)
+
+
 @pytest.fixture(scope="session")
 def tiny_data(tmp_path_factory) -> Path:
     """A 3-class, 12x12 RGB data set: 60 train, 30 validation, 15 test images."""
-    from cnntune.data import synthesize
-
-    return synthesize(
-        tmp_path_factory.mktemp("data") / "tiny",
-        train=60,
-        validation=30,
-        test=15,
-        size=12,
-        classes=3,
-        seed=3,
-    )
+    return _synthesize_tiny(tmp_path_factory.mktemp("data"), seed=3)
 
 
 @pytest.fixture(scope="session")
 def other_tiny_data(tmp_path_factory) -> Path:
     """Like `tiny_data` with another seed: other images, another fingerprint."""
-    from cnntune.data import synthesize
-
-    return synthesize(
-        tmp_path_factory.mktemp("data") / "tiny",
-        train=60,
-        validation=30,
-        test=15,
-        size=12,
-        classes=3,
-        seed=4,
-    )
+    return _synthesize_tiny(tmp_path_factory.mktemp("data"), seed=4)
 
 
 @pytest.fixture()

@@ -9,6 +9,18 @@ from rich.table import Table
 from cnntune.storage import MAIN_PARAMS, StudyRow, StudyStatus
 
 
+def search_summary_text(summary: Any) -> str:
+    """What `tune start` / `tune worker` print when the run ends (a `SearchSummary`)."""
+    lines = [
+        f"study {summary.study_name}: {summary.complete} complete, {summary.pruned} pruned, "
+        f"{summary.failed} failed (target {summary.target}; {summary.ran_here} run now)",
+    ]
+    if summary.best_number is not None:
+        lines.append(f"best trial #{summary.best_number}: val_acc {summary.best_value:.4f}")
+    lines.append(f"see: tune status --study {summary.study_name} --storage {summary.storage}")
+    return "\n".join(lines)
+
+
 def studies_table(rows: list[StudyRow]) -> Table:
     table = Table(title="studies")
     for column in (

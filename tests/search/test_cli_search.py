@@ -32,39 +32,21 @@ def test_space_init_writes_an_editable_file(tmp_path):
     assert again.exit_code == 2 and "already exists" in again.stderr
 
 
-def test_start_bad_space_file_is_one_error_line(tmp_path, tiny_data):
+def _start_with_space(tmp_path, data, body: str):
     bad = tmp_path / "bad.toml"
-    bad.write_text('[params.depth]\nkind = "int"\nlow = 5\nhigh = 2\n')
-    db = tmp_path / "t.db"
-    result = _invoke(
-        "start",
-        "--data",
-        str(tiny_data),
-        "--space",
-        str(bad),
-        "--storage",
-        f"sqlite:///{db}",
-        "--cache-dir",
-        str(tmp_path / "c"),
-    )
+    bad.write_text(body)
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    return bad, _invoke("start", "--data", str(data), "--space", str(bad), "--storage", url, "--cache-dir", str(tmp_path / "c"))
+
+
+def test_start_bad_space_file_is_one_error_line(tmp_path, tiny_data):
+    bad, result = _start_with_space(tmp_path, tiny_data, '[params.depth]\nkind = "int"\nlow = 5\nhigh = 2\n')
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [f"error: {bad}: parameter 'depth': low > high (5 > 2)"]
 
 
 def test_start_unknown_hyperparameter_is_one_error_line(tmp_path, tiny_data):
-    bad = tmp_path / "bad.toml"
-    bad.write_text('[params.detph]\nkind = "int"\nlow = 2\nhigh = 3\n')
-    result = _invoke(
-        "start",
-        "--data",
-        str(tiny_data),
-        "--space",
-        str(bad),
-        "--storage",
-        f"sqlite:///{tmp_path / 't.db'}",
-        "--cache-dir",
-        str(tmp_path / "c"),
-    )
+    _, result = _start_with_space(tmp_path, tiny_data, '[params.detph]\nkind = "int"\nlow = 2\nhigh = 3\n')
     assert result.exit_code == 2
     assert "unknown hyperparameter 'detph'" in result.stderr
 
