@@ -142,9 +142,7 @@ storage_option = click.option(
     show_default="$TUNE_STORAGE or sqlite:///tune.db",
     help="Study store: sqlite:///FILE or postgresql://USER@HOST/DB.",
 )
-study_option = click.option(
-    "--study", "study_name", default=None, help="Study name (default: the store's only study)."
-)
+study_option = click.option("--study", "study_name", default=None, help="Study name (default: the store's only study).")
 
 
 def heartbeat_options(command):
@@ -187,22 +185,30 @@ def space() -> None:
     """Show or write the search space (a TOML file you can edit)."""
 
 
+demo_space_option = click.option(
+    "--demo", is_flag=True, help="The demo space (sized for 2 CPU cores; `tune start` without --data uses it)."
+)
+
+
 @space.command("show")
-def space_show() -> None:
+@demo_space_option
+def space_show(demo: bool) -> None:
     """Print the default search space."""
     from cnntune.spaces import default_space_text
 
-    click.echo(default_space_text(), nl=False)
+    click.echo(default_space_text("demo" if demo else "default"), nl=False)
 
 
 @space.command("init")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
-def space_init(file: Path, force: bool) -> None:
+@demo_space_option
+def space_init(file: Path, force: bool, demo: bool) -> None:
     """Write the default search space to FILE for editing."""
     from cnntune.spaces import write_default_space
 
-    click.echo(f"wrote {write_default_space(file, force=force)}; use it with: tune start --space {file}")
+    path = write_default_space(file, force=force, name="demo" if demo else "default")
+    click.echo(f"wrote {path}; use it with: tune start --space {file}")
 
 
 # ----------------------------------------------------------------------------- search
@@ -292,6 +298,20 @@ def space_init(file: Path, force: bool) -> None:
     help="Train each trial in a child process (nothing a trial leaks outlives it).",
 )
 @click.option("--force", is_flag=True, help="Resume even if data, space or settings differ from the study's.")
+@click.option(
+    "--engine",
+    type=click.Choice(["optuna", "keras-tuner"]),
+    default="optuna",
+    show_default=True,
+    help="What picks the trials; both record them in the same study.",
+)
+@click.option(
+    "--kt-algorithm",
+    type=click.Choice(["hyperband", "bayesian", "random"]),
+    default="hyperband",
+    show_default=True,
+    help="KerasTuner's oracle (with --engine keras-tuner; its folder lives in the cache folder).",
+)
 @heartbeat_options
 @cache_dir_option
 def start(
@@ -312,6 +332,8 @@ def start(
     workers,
     isolate,
     force,
+    engine,
+    kt_algorithm,
     heartbeat_interval,
     grace_period,
     max_retry,
@@ -319,6 +341,7 @@ def start(
 ) -> None:
     """Run (or resume) a study until it has --trials finished trials."""
     from cnntune.model.device import import_tensorflow_quietly
+    from cnntune.report.terminal import search_summary_text
     from cnntune.search import SearchSettings, run_search
     from cnntune.search.live_view import LiveView
 
@@ -349,6 +372,8 @@ def start(
             isolate=isolate,
             heartbeat=_heartbeat(heartbeat_interval, grace_period, max_retry),
             reporter=view,
+            engine=engine,
+            kt_algorithm=kt_algorithm,
         )
     except KeyboardInterrupt:
         view.search_ended()
@@ -357,18 +382,7 @@ def start(
             err=True,
         )
         sys.exit(130)
-    view.console.print(format_search_summary(summary))
-
-
-def format_search_summary(summary) -> str:
-    lines = [
-        f"study {summary.study_name}: {summary.complete} complete, {summary.pruned} pruned, "
-        f"{summary.failed} failed (target {summary.target}; {summary.ran_here} run now)",
-    ]
-    if summary.best_number is not None:
-        lines.append(f"best trial #{summary.best_number}: val_acc {summary.best_value:.4f}")
-    lines.append(f"see: tune status --study {summary.study_name} --storage {summary.storage}")
-    return "\n".join(lines)
+    view.console.print(search_summary_text(summary))
 
 
 @cli.command("worker")
@@ -410,6 +424,7 @@ def worker(
 ) -> None:
     """Join an existing study (from any machine) and run its trials."""
     from cnntune.model.device import import_tensorflow_quietly
+    from cnntune.report.terminal import search_summary_text
     from cnntune.search import run_worker
     from cnntune.search.live_view import LiveView
 
@@ -431,7 +446,7 @@ def worker(
         view.search_ended()
         click.echo("\ninterrupted: the running trial was marked FAIL.", err=True)
         sys.exit(130)
-    view.console.print(format_search_summary(summary))
+    view.console.print(search_summary_text(summary))
 
 
 @cli.command("delete")
@@ -459,6 +474,110 @@ def copy(from_url, to_url, study_name, to_study) -> None:
 
     n_trials = copy_study(from_url, to_url, study_name, to_study)
     click.echo(f"copied study {study_name!r} ({n_trials} trials) to {mask_url(to_url)}")
+
+
+@cli.command("export-best")
+@study_option
+@storage_option
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder to write: saved_model/, member-<k>.keras, cnntune.json.",
+)
+@click.option(
+    "--epochs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Epochs per model (default: the trial's best epoch, scaled up on train+validation).",
+)
+@click.option(
+    "--seeds",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Models trained with different seeds, exported as one averaging ensemble.",
+)
+@click.option(
+    "--fit-on",
+    type=click.Choice(["train", "train+validation"]),
+    default="train",
+    show_default=True,
+    help="Data to retrain on; train keeps the validation accuracy honest.",
+)
+@click.option(
+    "--tta",
+    type=click.Choice(["none", "flip"]),
+    default="none",
+    show_default=True,
+    help="Test-time augmentation inside the exported model: flip averages the image and its mirror.",
+)
+@click.option("--force", is_flag=True, help="Replace an existing export at --out (only after success).")
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="This machine's copy of the study's data (default: the folder the study recorded).",
+)
+@cache_dir_option
+def export_best(study_name, storage_url, out, epochs, seeds, fit_on, tta, force, data_dir, cache_dir) -> None:
+    """Retrain the best trial and export it as a SavedModel (uint8 images in, probabilities out)."""
+    from cnntune.model.device import import_tensorflow_quietly
+
+    import_tensorflow_quietly()
+    from cnntune.export import export_best as run_export
+    from cnntune.export import format_export
+
+    result = run_export(
+        storage_url=storage_url,
+        study_name=study_name,
+        out=out,
+        data_dir=data_dir,
+        cache_dir=cache_dir,
+        epochs=epochs,
+        seeds=seeds,
+        fit_on=fit_on,
+        tta=tta,
+        force=force,
+        printer=click.echo,
+    )
+    click.echo(format_export(result))
+
+
+@cli.command("predict")
+@click.argument("model_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Data folder in the competition layout (default: the one recorded in the model's cnntune.json).",
+)
+@click.option(
+    "--split",
+    type=click.Choice(["test", "validation", "train"]),
+    default="test",
+    show_default=True,
+    help="Which split's images to classify.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Submission CSV to write (image_id,label).",
+)
+@click.option("--proba", is_flag=True, help="Add a probability column per class (p0..pK-1).")
+@cache_dir_option
+def predict(model_dir, data_dir, split, out, proba, cache_dir) -> None:
+    """Classify a split's images with an exported model (MODEL_DIR) and write the submission CSV."""
+    from cnntune.model.device import import_tensorflow_quietly
+
+    import_tensorflow_quietly()
+    from cnntune.export import predict as predict_split
+
+    path = predict_split(model_dir, out=out, data_dir=data_dir, split=split, proba=proba, cache_dir=cache_dir)
+    click.echo(f"wrote {split} predictions to {path}")
 
 
 @cli.command("status")
@@ -539,6 +658,58 @@ def report(study_name, storage_url, out, model_dir) -> None:
     from cnntune.report.html_report import write_report
 
     click.echo(f"wrote {write_report(storage_url, study_name, out, model_dir=model_dir)}")
+
+
+# ----------------------------------------------------------------------------- understand the data
+
+
+@data.command("explore")
+@click.argument("data_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="HTML file to write (self-contained, opens offline).",
+)
+@channels_option
+@cache_dir_option
+def data_explore(data_dir: Path, out: Path, channels: str, cache_dir: Path) -> None:
+    """Write one HTML page about DATA_DIR: classes, samples, colour histograms, embedding, spectra."""
+    from cnntune.report.explore import write_explore_report
+
+    result = write_explore_report(data_dir, out, channels=channels, cache_dir=cache_dir)
+    click.echo(f"wrote {result.out} in {result.seconds:.1f}s")
+
+
+@cli.command("baseline")
+@click.argument("data_dir", type=click.Path(path_type=Path))
+@channels_option
+@click.option(
+    "--max-train",
+    type=click.IntRange(min=2),
+    default=5000,
+    show_default=True,
+    help="Train images fitted at most (a stratified random subset beyond).",
+)
+@click.option(
+    "--study",
+    "study_name",
+    default=None,
+    help="Record the accuracies in this study (shown by `tune report` beside its best trial).",
+)
+@storage_option
+@cache_dir_option
+def baseline(data_dir: Path, channels: str, max_train: int, study_name, storage_url, cache_dir: Path) -> None:
+    """Pixel-level baselines on DATA_DIR's splits: the floor a CNN study must beat (needs cnntune[baselines])."""
+    from cnntune.baselines import baseline_data, format_baselines, record_baselines
+    from cnntune.storage import load_existing_study, mask_url
+
+    study = load_existing_study(storage_url, study_name) if study_name is not None else None  # fail before fitting
+    result = baseline_data(data_dir, channels=channels, cache_dir=cache_dir, max_train=max_train)
+    click.echo(format_baselines(result))
+    if study is not None:
+        record_baselines(study, result)
+        click.echo(f"recorded in study {study.study_name!r} ({mask_url(storage_url)}); `tune report` shows them")
 
 
 def main() -> None:

@@ -80,9 +80,7 @@ def _colour_space_layer(hp: HParams) -> keras.layers.Layer | None:
     Inside the model, so the exported SavedModel converts by itself (see `cnntune.model.colour`).
     """
     if hp.color_space not in COLOUR_SPACES:
-        raise SpaceError(
-            f"hyperparameter 'color_space' must be one of {COLOUR_SPACES}, but got {hp.color_space!r}"
-        )
+        raise SpaceError(f"hyperparameter 'color_space' must be one of {COLOUR_SPACES}, but got {hp.color_space!r}")
     if hp.color_space == "rgb":
         return None
     return ColourSpace(hp.color_space, name=f"colour_{hp.color_space}")

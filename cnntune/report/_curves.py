@@ -55,9 +55,7 @@ def learning_curves(study: Any) -> list[TrialCurve]:
         if not accuracy:
             continue
         loss = [float(v) for v in history.get("val_loss", [])]
-        curves.append(
-            TrialCurve(trial.number, trial.state.name, epochs, accuracy, loss, trial.number == best_number)
-        )
+        curves.append(TrialCurve(trial.number, trial.state.name, epochs, accuracy, loss, trial.number == best_number))
     return curves
 
 
@@ -95,9 +93,7 @@ def learning_curves_figure(curves: list[TrialCurve]) -> Any:
 def _line(curve: TrialCurve, values: list[float], group: str, show_legend: bool) -> Any:
     import plotly.graph_objects as go
 
-    colour, dash, width, opacity = (
-        _BEST_STYLE if curve.is_best else _STYLE.get(curve.state, _STYLE["RUNNING"])
-    )
+    colour, dash, width, opacity = _BEST_STYLE if curve.is_best else _STYLE.get(curve.state, _STYLE["RUNNING"])
     return go.Scatter(
         x=curve.epochs,
         y=values,

@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime
 from typing import Any, NamedTuple
 
+from cnntune.baselines import BaselineResult, read_baselines
+
 MIN_TRIALS_FOR_IMPORTANCE = 4  # fewer completed trials give importances that are noise
 KNOBS = ("depth", "base_width", "learning_rate", "cutout_p", "cutmix_p")  # the knobs worth a plot each
 STATES = ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING")
@@ -36,6 +38,7 @@ class Summary(NamedTuple):
     compute_seconds: float  # sum of finished trials' durations, across all workers
     wall_seconds: float | None  # first start to last finish: less than compute with workers
     settings: dict[str, Any]
+    baselines: BaselineResult | None = None  # pixel baselines `tune baseline --study` recorded
 
 
 class Importance(NamedTuple):
@@ -63,6 +66,7 @@ def summary(study: Any) -> Summary:
         compute_seconds=compute,
         wall_seconds=wall,
         settings=dict(study.user_attrs.get("cnntune:settings") or {}),
+        baselines=read_baselines(study.user_attrs),
     )
 
 

@@ -35,15 +35,11 @@ def read_validation(model_dir: Path) -> Validation:
     model_dir = Path(model_dir)
     path = model_dir / MODEL_METADATA
     if not model_dir.is_dir():
-        raise ExportError(
-            f"--model {model_dir}: not a folder (expected an exported model with {MODEL_METADATA})"
-        )
+        raise ExportError(f"--model {model_dir}: not a folder (expected an exported model with {MODEL_METADATA})")
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ExportError(
-            f"{path}: not found; is {model_dir} a model written by `tune export-best`?"
-        ) from None
+        raise ExportError(f"{path}: not found; is {model_dir} a model written by `tune export-best`?") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ExportError(f"{path}: unreadable ({exc})") from None
     validation = record.get("validation") if isinstance(record, dict) else None
@@ -57,14 +53,11 @@ def _parse(validation: dict[str, Any], record: dict[str, Any], path: Path) -> Va
     n = len(matrix) if isinstance(matrix, list) else 0
     if n == 0 or not all(isinstance(row, list) and len(row) == n for row in matrix):
         raise ExportError(
-            f"{path}: validation.confusion_matrix must be a non-empty square list of lists, "
-            f"but got {matrix!r:.80}"
+            f"{path}: validation.confusion_matrix must be a non-empty square list of lists, but got {matrix!r:.80}"
         )
     per_class = validation.get("per_class_accuracy")
     if not isinstance(per_class, list) or len(per_class) != n:
-        raise ExportError(
-            f"{path}: validation.per_class_accuracy must list {n} numbers, but got {per_class!r:.80}"
-        )
+        raise ExportError(f"{path}: validation.per_class_accuracy must list {n} numbers, but got {per_class!r:.80}")
     accuracy = validation.get("accuracy")
     if not isinstance(accuracy, int | float) or math.isnan(accuracy):
         raise ExportError(f"{path}: validation.accuracy must be a number, but got {accuracy!r}")
@@ -124,9 +117,7 @@ def per_class_figure(validation: Validation) -> Any:
             marker_color="#1f77b4",
         )
     )
-    fig.add_hline(
-        y=validation.accuracy, line_dash="dash", annotation_text=f"overall {validation.accuracy:.4f}"
-    )
+    fig.add_hline(y=validation.accuracy, line_dash="dash", annotation_text=f"overall {validation.accuracy:.4f}")
     fig.update_layout(
         title="Per-class accuracy",
         xaxis_title="class",

@@ -52,9 +52,7 @@ class DashboardServer:
         self.storage_shown = mask_url(storage_url)
         app = optuna_dashboard.wsgi(open_storage(storage_url, heartbeat=None, must_exist=True))
         try:
-            self._server = make_server(
-                host, port, app, server_class=_ThreadedServer, handler_class=_QuietHandler
-            )
+            self._server = make_server(host, port, app, server_class=_ThreadedServer, handler_class=_QuietHandler)
         except OSError as exc:
             raise ReportError(f"cannot serve the dashboard on {host}:{port}: {exc.strerror or exc}") from None
         self._thread: threading.Thread | None = None

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from cnntune import __version__
+from cnntune.baselines import BaselineResult
 from cnntune.errors import ReportError
 from cnntune.report import _curves, _sections
 from cnntune.report._validation import Validation, confusion_figure, per_class_figure, read_validation
@@ -162,6 +163,9 @@ def summary_html(summary: _sections.Summary) -> str:
             ),
         ]
     parts = [_table(rows, "summary-table")]
+    if summary.baselines is not None:
+        parts.append("<h3>Pixel baselines (<code>tune baseline</code>): the floor to beat</h3>")
+        parts.append(_table(_baseline_rows(summary.baselines, best), "baselines"))
     if best is not None:
         parts.append(f"<h3>Parameters of trial #{best.number}</h3>")
         parts.append(_table([(k, _value(v)) for k, v in best.params.items()], "best-params"))
@@ -169,6 +173,18 @@ def summary_html(summary: _sections.Summary) -> str:
         parts.append("<h3>Search settings</h3>")
         parts.append(_table([(k, _value(v)) for k, v in summary.settings.items()], "settings"))
     return "\n".join(parts)
+
+
+def _baseline_rows(baselines: BaselineResult, best: _sections.BestTrial | None) -> list[tuple[str, str]]:
+    """Each baseline's validation accuracy, then the best trial's margin over the best of them."""
+    rows = [(f"{s.name} ({s.features})", f"{s.accuracy:.4f}") for s in baselines.scores]
+    rows.append(("majority class", f"{baselines.majority:.4f}"))
+    if baselines.train_images < baselines.train_total:
+        rows.append(("fitted on", f"{baselines.train_images} of {baselines.train_total} train images"))
+    if best is not None and baselines.scores:
+        margin = best.value - max(s.accuracy for s in baselines.scores)
+        rows.append((f"best trial #{best.number}", f"{best.value:.4f} ({margin:+.4f} over the best baseline)"))
+    return rows
 
 
 def _drawn(draw: Callable[[], Any], div_id: str) -> str:
@@ -209,9 +225,7 @@ def _esc(value: Any) -> str:
 def _page(study_name: str, storage_shown: str, sections: list[Section], plotly_js: str) -> str:
     made = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     nav = " · ".join(f'<a href="#{s.id}">{_esc(s.title)}</a>' for s in sections)
-    body = "\n".join(
-        f'<section id="{s.id}">\n<h2>{_esc(s.title)}</h2>\n{s.body}\n</section>' for s in sections
-    )
+    body = "\n".join(f'<section id="{s.id}">\n<h2>{_esc(s.title)}</h2>\n{s.body}\n</section>' for s in sections)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>

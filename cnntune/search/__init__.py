@@ -1,10 +1,12 @@
-"""Running the search: trials, the study runner, the terminal live view."""
+"""Running the search: trials, the study runner, the terminal live view, the KerasTuner engine."""
 
 from cnntune.search._reporter import Reporter, SilentReporter
 from cnntune.search._runner import SearchSummary, run_search, run_worker, summarize_study
-from cnntune.search._settings import PRUNERS, SAMPLERS, SearchSettings
+from cnntune.search._settings import ENGINES, KT_ALGORITHMS, PRUNERS, SAMPLERS, SearchSettings
 
 __all__ = [
+    "ENGINES",
+    "KT_ALGORITHMS",
     "PRUNERS",
     "SAMPLERS",
     "Reporter",

@@ -48,16 +48,9 @@ def train_trial(trial: Any, hp: HParams, dataset: Any, settings: SearchSettings,
     import tensorflow as tf
     from optuna_integration import KerasPruningCallback
 
-    from cnntune.model.training import FitConfig, HistoryRecorder, fit_model
+    from cnntune.model.training import HistoryRecorder, fit_model
 
-    config = FitConfig(
-        epochs=settings.max_epochs,
-        patience=settings.patience,
-        plateau_patience=settings.plateau_patience,
-        seed=None if settings.seed is None else settings.seed + trial.number,
-        mixed_precision=settings.mixed_precision,
-        jit_compile=settings.jit,
-    )
+    config = settings.fit_config(None if settings.seed is None else settings.seed + trial.number)
     recorder = HistoryRecorder()
     callbacks = [KerasPruningCallback(trial, "val_accuracy"), reporter.keras_callback(trial.number)]
     try:

@@ -14,7 +14,7 @@ from typing import Any
 from cnntune.errors import SearchError
 from cnntune.search._loop import count_finished, run_trials
 from cnntune.search._reporter import Reporter, SilentReporter
-from cnntune.search._settings import SearchSettings
+from cnntune.search._settings import SearchSettings, check_engine
 from cnntune.search._study import OpenStudy, join_study, open_study, recorded_metadata
 from cnntune.search._workers import WorkerJob, make_objective, run_worker_processes
 from cnntune.storage import (
@@ -59,6 +59,8 @@ def run_search(
     isolate: bool = False,
     force: bool = False,
     reporter: Reporter | None = None,
+    engine: str = "optuna",
+    kt_algorithm: str = "hyperband",
 ) -> SearchSummary:
     """Creates or resumes a study and runs trials until `trials` have finished.
 
@@ -76,6 +78,9 @@ def run_search(
         isolate: train each trial in a child process, so nothing a trial leaks outlives it.
         force: resume even if data, space or settings differ from the study's record.
         reporter: receives progress events.
+        engine: "optuna", or "keras-tuner" to let a KerasTuner oracle pick the
+            trials (recorded in the same study; see `cnntune.search.kerastuner`).
+        kt_algorithm: the KerasTuner oracle: "hyperband", "bayesian" or "random".
     """
     from cnntune.data import demo_data_dir, load_dataset
 
@@ -83,7 +88,9 @@ def run_search(
         raise SearchError(f"--trials must be >= 1, but got {trials}")
     if workers < 1:
         raise SearchError(f"--workers must be >= 1, but got {workers}")
+    check_engine(engine, kt_algorithm, workers=workers, isolate=isolate)
     reporter = reporter or SilentReporter()
+    packaged_space = "default" if data_dir is not None else "demo"  # the demo set gets a CPU-sized space
     data_dir = Path(data_dir) if data_dir is not None else demo_data_dir(cache_dir)
     study_name = study_name or data_dir.resolve().name
     dataset = load_dataset(data_dir, channels=settings.channels, cache_dir=cache_dir)
@@ -96,6 +103,7 @@ def run_search(
         space_file=space_file,
         settings=settings,
         force=force,
+        default_space=packaged_space,
     )
     write_target(opened.study, trials)
     job = WorkerJob(
@@ -110,15 +118,25 @@ def run_search(
     )
     reporter.search_started(study_name, trials, count_finished(opened.study), mask_url(storage_url))
     try:
-        if workers == 1:
+        if engine == "keras-tuner":
+            from cnntune.search.kerastuner import run_kerastuner
+
+            ran = run_kerastuner(
+                opened,
+                dataset,
+                cache_dir=cache_dir,
+                target=trials,
+                algorithm=kt_algorithm,
+                reporter=reporter,
+                timeout=timeout,
+            )
+        elif workers == 1:
             ran = _run_here(opened, dataset, job, reporter)
         else:
             ran = run_worker_processes(opened.study, job, workers, reporter, opened.settings.max_epochs)
     finally:
         reporter.search_ended()
-    return summarize_study(
-        opened.study, data_dir=data_dir, storage_url=storage_url, target=trials, ran_here=ran
-    )
+    return summarize_study(opened.study, data_dir=data_dir, storage_url=storage_url, target=trials, ran_here=ran)
 
 
 def run_worker(
@@ -165,9 +183,7 @@ def run_worker(
         ran = _run_here(opened, dataset, job, reporter)
     finally:
         reporter.search_ended()
-    return summarize_study(
-        opened.study, data_dir=data_dir, storage_url=storage_url, target=target, ran_here=ran
-    )
+    return summarize_study(opened.study, data_dir=data_dir, storage_url=storage_url, target=target, ran_here=ran)
 
 
 def _run_here(opened: OpenStudy, dataset: Any, job: WorkerJob, reporter: Reporter) -> int:
@@ -189,9 +205,7 @@ def _worker_seed_offset() -> int:
     return 1 + int.from_bytes(os.urandom(2), "big")
 
 
-def summarize_study(
-    study: Any, *, data_dir: Path, storage_url: str, target: int, ran_here: int
-) -> SearchSummary:
+def summarize_study(study: Any, *, data_dir: Path, storage_url: str, target: int, ran_here: int) -> SearchSummary:
     from optuna.trial import TrialState
 
     def count(state: TrialState) -> int:

@@ -10,9 +10,12 @@ import dataclasses
 from typing import Any
 
 from cnntune.errors import SearchError
+from cnntune.model.fit_config import FitConfig
 
 SAMPLERS = ("tpe", "random", "cmaes", "qmc")
 PRUNERS = ("hyperband", "median", "halving", "none")
+ENGINES = ("optuna", "keras-tuner")  # what decides the trials; both record into the same study
+KT_ALGORITHMS = ("hyperband", "bayesian", "random")  # KerasTuner's oracles, for --engine keras-tuner
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,6 +52,35 @@ class SearchSettings:
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
+    def fit_config(self, seed: int | None) -> FitConfig:
+        """How one trial of this study trains (both engines and `--isolate` use it)."""
+        return FitConfig(
+            epochs=self.max_epochs,
+            patience=self.patience,
+            plateau_patience=self.plateau_patience,
+            seed=seed,
+            mixed_precision=self.mixed_precision,
+            jit_compile=self.jit,
+        )
+
     @property
     def jit(self) -> bool | str:
         return {"auto": "auto", "on": True, "off": False}[self.jit_compile]
+
+
+def check_engine(engine: str, kt_algorithm: str, *, workers: int, isolate: bool) -> None:
+    """Rejects an unknown engine, and options the KerasTuner engine cannot honour.
+
+    KerasTuner's oracle lives in one process (its parallel mode needs a gRPC
+    chief), so its trials run one after another in the calling process.
+    """
+    if engine not in ENGINES:
+        raise SearchError(f"--engine must be one of {', '.join(ENGINES)}, but got {engine!r}")
+    if kt_algorithm not in KT_ALGORITHMS:
+        raise SearchError(f"--kt-algorithm must be one of {', '.join(KT_ALGORITHMS)}, but got {kt_algorithm!r}")
+    if engine != "keras-tuner":
+        return
+    if workers != 1:
+        raise SearchError(f"--engine keras-tuner runs trials in one process; use --workers 1, not {workers}")
+    if isolate:
+        raise SearchError("--engine keras-tuner does not support --isolate")

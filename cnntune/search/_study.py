@@ -95,15 +95,11 @@ def join_study(storage: Any, name: str, *, sampler_seed_offset: int = 0) -> Open
 def recorded_metadata(study: Any) -> StudyMetadata:
     recorded = read_metadata(study)
     if recorded is None:
-        raise StorageError(
-            f"study {study.study_name!r} was not created by cnntune (no recorded data or space)"
-        )
+        raise StorageError(f"study {study.study_name!r} was not created by cnntune (no recorded data or space)")
     return recorded
 
 
-def _with_strategies(
-    study: Any, storage: Any, space: Space, settings: SearchSettings, offset: int
-) -> OpenStudy:
+def _with_strategies(study: Any, storage: Any, space: Space, settings: SearchSettings, offset: int) -> OpenStudy:
     """Attaches this process's sampler and pruner; each worker seeds its sampler differently."""
     seed = None if settings.seed is None else settings.seed + offset
     study.sampler = make_sampler(settings.sampler, seed)

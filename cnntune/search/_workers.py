@@ -54,9 +54,7 @@ def make_objective(opened: Any, dataset: Any, job: WorkerJob, reporter: Reporter
     return TrialObjective(dataset, opened.space, opened.settings, reporter)
 
 
-def run_worker_processes(
-    study: Any, job: WorkerJob, workers: int, reporter: Reporter, max_epochs: int
-) -> int:
+def run_worker_processes(study: Any, job: WorkerJob, workers: int, reporter: Reporter, max_epochs: int) -> int:
     """Starts `workers` processes on the study and reports trials until all have exited.
 
     Returns:

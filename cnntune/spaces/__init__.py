@@ -15,7 +15,8 @@ from cnntune.spaces._toml import (
     parse_space,
     write_default_space,
 )
-from cnntune.spaces.optuna_adapter import suggest_params
+from cnntune.spaces.kerastuner_adapter import define_hyperparameters
+from cnntune.spaces.optuna_adapter import suggest_params, to_distributions
 
 __all__ = [
     "KINDS",
@@ -24,9 +25,11 @@ __all__ = [
     "Space",
     "default_space",
     "default_space_text",
+    "define_hyperparameters",
     "dump_space",
     "load_space",
     "parse_space",
     "suggest_params",
+    "to_distributions",
     "write_default_space",
 ]

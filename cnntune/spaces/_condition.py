@@ -41,7 +41,7 @@ class Condition:
     def parse(cls, text: str, *, where: str) -> Condition:
         match = _PATTERN.match(text)
         if not match:
-            raise SpaceError(f"{where}: condition {text!r} is not of the form \"<name> <op> <value>\"")
+            raise SpaceError(f'{where}: condition {text!r} is not of the form "<name> <op> <value>"')
         name, op, literal = match.groups()
         try:
             value = tomllib.loads(f"v = {literal}")["v"]
@@ -64,10 +64,7 @@ class Condition:
 
     def __str__(self) -> str:
         value = self.value
-        if isinstance(value, tuple):
-            literal = "[" + ", ".join(_literal(v) for v in value) + "]"
-        else:
-            literal = _literal(value)
+        literal = "[" + ", ".join(map(_literal, value)) + "]" if isinstance(value, tuple) else _literal(value)
         return f"{self.name} {self.op} {literal}"
 
 

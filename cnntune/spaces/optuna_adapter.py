@@ -1,4 +1,4 @@
-"""Turns a `Space` into Optuna suggestions; the only place spaces meet Optuna."""
+"""Turns a `Space` into Optuna suggestions and distributions; the only place spaces meet Optuna."""
 
 from __future__ import annotations
 
@@ -26,9 +26,31 @@ def _suggest(trial: Any, param: Param) -> Any:
     if param.kind == "categorical":
         return trial.suggest_categorical(param.name, list(param.choices))
     if param.kind == "int":
-        return trial.suggest_int(
-            param.name, int(param.low), int(param.high), step=int(param.step or 1), log=param.log
-        )
-    return trial.suggest_float(
-        param.name, float(param.low), float(param.high), step=param.step, log=param.log
-    )
+        return trial.suggest_int(param.name, int(param.low), int(param.high), step=int(param.step or 1), log=param.log)
+    return trial.suggest_float(param.name, float(param.low), float(param.high), step=param.step, log=param.log)
+
+
+def to_distributions(space: Space) -> dict[str, Any]:
+    """`{name: optuna distribution}` of every parameter, as `suggest_params` samples it.
+
+    For trials sampled elsewhere (the KerasTuner engine) and added to a study with
+    `optuna.trial.create_trial`: they must carry the very distributions Optuna's
+    own trials of the study use, or the storage refuses them.
+    """
+    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+    distributions: dict[str, Any] = {}
+    for param in space:
+        if param.kind == "bool":
+            distributions[param.name] = CategoricalDistribution([False, True])
+        elif param.kind == "categorical":
+            distributions[param.name] = CategoricalDistribution(list(param.choices))
+        elif param.kind == "int":
+            distributions[param.name] = IntDistribution(
+                int(param.low), int(param.high), log=param.log, step=int(param.step or 1)
+            )
+        else:
+            distributions[param.name] = FloatDistribution(
+                float(param.low), float(param.high), log=param.log, step=param.step
+            )
+    return distributions

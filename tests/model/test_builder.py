@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cnntune.errors import SpaceError
-from cnntune.model.builder import _colour_space_layer, build_model
+from cnntune.model.builder import build_model
 from cnntune.model.hparams import HParams
 
 _SMALL = HParams(depth=2, base_width=4, width_growth=2.0, convs_per_block=2)
@@ -73,10 +73,6 @@ def test_build_model_mixed_precision_leaves_global_policy_alone():
 
     build_model(_SMALL, (16, 16, 4), 5, mixed_precision=True)
     assert keras.config.dtype_policy().name == "float32"
-
-
-def test_build_model_colour_space_hook_is_a_no_op_for_now():
-    assert _colour_space_layer(HParams(color_space="hsv")) is None
 
 
 @pytest.mark.parametrize(

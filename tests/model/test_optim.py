@@ -12,7 +12,11 @@ from cnntune.model.optim import build_optimizer, learning_rate_schedule, uses_pl
 
 @pytest.mark.parametrize(
     ("name", "kind", "decay"),
-    [("adam", keras.optimizers.Adam, None), ("adamw", keras.optimizers.AdamW, 3e-4), ("sgd", keras.optimizers.SGD, 3e-4)],
+    [
+        ("adam", keras.optimizers.Adam, None),
+        ("adamw", keras.optimizers.AdamW, 3e-4),
+        ("sgd", keras.optimizers.SGD, 3e-4),
+    ],
 )
 def test_build_optimizer_picks_the_named_optimizer_with_decoupled_decay(name, kind, decay):
     optimizer = build_optimizer(HParams(optimizer=name, weight_decay=3e-4), steps_per_epoch=10, epochs=2)

@@ -83,11 +83,7 @@ def make_study(
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(study_name=name, storage=url, direction="maximize")
     study.set_user_attr("cnntune:settings", {"max_epochs": 5, "patience": 2, "sampler": "tpe"})
-    kinds = (
-        [(TrialState.COMPLETE, 5)] * complete
-        + [(TrialState.PRUNED, 2)] * pruned
-        + [(TrialState.FAIL, 2)] * failed
-    )
+    kinds = [(TrialState.COMPLETE, 5)] * complete + [(TrialState.PRUNED, 2)] * pruned + [(TrialState.FAIL, 2)] * failed
     for i, (state, epochs) in enumerate(kinds):
         study.add_trial(_trial(i, state, epochs, params_without))
     return study

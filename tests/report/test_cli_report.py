@@ -26,9 +26,7 @@ def test_report_command_writes_the_file(study_url, tmp_path):
 def test_report_command_with_model_adds_the_validation_section(study_url, tmp_path, model_dir):
     out = tmp_path / "r.html"
 
-    result = _invoke(
-        "report", "--study", "demo", "--storage", study_url, "--out", str(out), "--model", str(model_dir)
-    )
+    result = _invoke("report", "--study", "demo", "--storage", study_url, "--out", str(out), "--model", str(model_dir))
 
     assert result.exit_code == 0, result.output
     assert 'id="confusion-plot"' in out.read_text()

@@ -36,7 +36,9 @@ def _start_with_space(tmp_path, data, body: str):
     bad = tmp_path / "bad.toml"
     bad.write_text(body)
     url = f"sqlite:///{tmp_path / 't.db'}"
-    return bad, _invoke("start", "--data", str(data), "--space", str(bad), "--storage", url, "--cache-dir", str(tmp_path / "c"))
+    return bad, _invoke(
+        "start", "--data", str(data), "--space", str(bad), "--storage", url, "--cache-dir", str(tmp_path / "c")
+    )
 
 
 def test_start_bad_space_file_is_one_error_line(tmp_path, tiny_data):

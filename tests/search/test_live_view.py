@@ -49,4 +49,3 @@ def test_live_view_with_200_trials_prints_one_line_each():
     lines = [line for line in out.getvalue().splitlines() if line.startswith("trial ")]
     assert len(lines) == 200
     assert all(len(line) <= 120 for line in lines)
-

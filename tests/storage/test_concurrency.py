@@ -40,8 +40,15 @@ def _run_workers(url: str, tmp_path, *, workers: int, target: int) -> list:
     space = tmp_path / "space.toml"
     space.write_text(SPACE_TOML)
     storage = open_storage(url)
-    open_study(storage, "conc", fingerprint="f" * 64, data_dir=tmp_path, space_file=space,
-               settings=SearchSettings(), force=False)
+    open_study(
+        storage,
+        "conc",
+        fingerprint="f" * 64,
+        data_dir=tmp_path,
+        space_file=space,
+        settings=SearchSettings(),
+        force=False,
+    )
     context = multiprocessing.get_context("spawn")
     processes = [context.Process(target=_worker, args=(url, target, i)) for i in range(workers)]
     for p in processes:

@@ -26,8 +26,14 @@ HEARTBEAT = ["--heartbeat-interval", "1", "--grace-period", "3"]
 
 def _tune(*args: str, **kwargs) -> subprocess.Popen:
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    return subprocess.Popen([sys.executable, "-m", "cnntune", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env, **kwargs)
+    return subprocess.Popen(
+        [sys.executable, "-m", "cnntune", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        **kwargs,
+    )
 
 
 def _trials(url: str, name: str = "tiny") -> list:
@@ -51,13 +57,17 @@ def _wait_for_running(url: str, proc: subprocess.Popen, seconds: float = 120) ->
 def long_trials(tmp_path):
     """A space whose trials run long enough (many epochs, no early stop) to be interrupted."""
     space = tmp_path / "long.toml"
-    space.write_text('[params.depth]\nkind = "int"\nlow = 1\nhigh = 2\n\n[params.batch_size]\nkind = "categorical"\nchoices = [16]\n')
+    space.write_text(
+        '[params.depth]\nkind = "int"\nlow = 1\nhigh = 2\n\n[params.batch_size]\nkind = "categorical"\nchoices = [16]\n'
+    )
     return ["--space", str(space), "--max-epochs", "25", "--patience", "25", "--pruner", "none"]
 
 
 def test_killed_worker_trial_is_failed_and_retried(pg_url, tiny_data, long_trials, tmp_path):
     cache = ["--cache-dir", str(tmp_path / "cache")]
-    first = _tune("start", "--data", str(tiny_data), "--storage", pg_url, "--trials", "2", *long_trials, *HEARTBEAT, *cache)
+    first = _tune(
+        "start", "--data", str(tiny_data), "--storage", pg_url, "--trials", "2", *long_trials, *HEARTBEAT, *cache
+    )
     _wait_for_running(pg_url, first)
     time.sleep(1)
     first.send_signal(signal.SIGKILL)
@@ -78,8 +88,19 @@ def test_killed_worker_trial_is_failed_and_retried(pg_url, tiny_data, long_trial
 
 
 def test_connection_cut_mid_study_recovers(pg_url, tiny_data, long_trials, tmp_path, pg_terminate):
-    proc = _tune("start", "--data", str(tiny_data), "--storage", pg_url, "--trials", "2", *long_trials,
-                 *HEARTBEAT, "--cache-dir", str(tmp_path / "cache"))
+    proc = _tune(
+        "start",
+        "--data",
+        str(tiny_data),
+        "--storage",
+        pg_url,
+        "--trials",
+        "2",
+        *long_trials,
+        *HEARTBEAT,
+        "--cache-dir",
+        str(tmp_path / "cache"),
+    )
     _wait_for_running(pg_url, proc)
     time.sleep(1.5)
     assert pg_terminate(pg_url) >= 1
@@ -95,8 +116,23 @@ def test_connection_cut_mid_study_recovers(pg_url, tiny_data, long_trials, tmp_p
 
 
 def test_four_real_workers_twelve_trials(pg_url, tiny_data, tiny_space, tmp_path):
-    proc = _tune("start", "--data", str(tiny_data), "--storage", pg_url, "--space", str(tiny_space),
-                 "--trials", "12", "--workers", "4", "--max-epochs", "2", "--cache-dir", str(tmp_path / "cache"))
+    proc = _tune(
+        "start",
+        "--data",
+        str(tiny_data),
+        "--storage",
+        pg_url,
+        "--space",
+        str(tiny_space),
+        "--trials",
+        "12",
+        "--workers",
+        "4",
+        "--max-epochs",
+        "2",
+        "--cache-dir",
+        str(tmp_path / "cache"),
+    )
     out, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err
 
@@ -108,8 +144,20 @@ def test_four_real_workers_twelve_trials(pg_url, tiny_data, tiny_space, tmp_path
 
 def test_worker_refuses_other_data(pg_url, tiny_data, other_tiny_data, tiny_space, tmp_path):
     cache = ["--cache-dir", str(tmp_path / "cache")]
-    first = _tune("start", "--data", str(tiny_data), "--storage", pg_url, "--space", str(tiny_space),
-                  "--trials", "1", "--max-epochs", "1", *cache)
+    first = _tune(
+        "start",
+        "--data",
+        str(tiny_data),
+        "--storage",
+        pg_url,
+        "--space",
+        str(tiny_space),
+        "--trials",
+        "1",
+        "--max-epochs",
+        "1",
+        *cache,
+    )
     assert first.wait(timeout=300) == 0
     joiner = _tune("worker", "--study", "tiny", "--storage", pg_url, "--data", str(other_tiny_data), *cache)
     out, err = joiner.communicate(timeout=300)

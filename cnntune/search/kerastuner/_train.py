@@ -1,0 +1,142 @@
+"""Training one KerasTuner trial: its epoch budget and warm start around `fit_model`.
+
+KerasTuner's Hyperband continues a promoted configuration from the weights of
+its previous round ("tuner/trial_id") for "tuner/epochs" - "tuner/initial_epoch"
+more epochs. Here the model is built, compiled and trained by `fit_model` with
+the study's `FitConfig` (the schedule spans `max_epochs`, as in an Optuna
+trial); two callbacks add the rest: `StartFrom` loads the parent's weights and
+moves the optimizer's step counter to where the parent left the schedule, and
+`StopAfter` ends training at the trial's budget. The optimizer's moments and
+the plateau/early-stopping state start afresh, as in KerasTuner's own tuners.
+
+Epochs are counted globally: a continued trial's intermediate values and best
+epoch count the epochs its starting weights had already trained, so its curve
+continues its parent's and `tune export-best` retrains it from scratch for its
+best epoch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import math
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import keras
+
+from cnntune.model.hparams import HParams
+from cnntune.search._objective import _record_history
+from cnntune.search._settings import SearchSettings
+from cnntune.search.kerastuner._record import COMPLETE, Outcome
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """What one KerasTuner trial trains."""
+
+    epochs: int  # epochs to train in this trial (early stopping may end sooner)
+    initial_epoch: int = 0  # epochs the starting weights have already trained; 0 = from scratch
+    start_weights: Path | None = None  # the parent trial's weights, when continuing
+    keep_weights: bool = False  # save the final weights: a later Hyperband round may continue them
+
+
+def train_planned(
+    hp: HParams,
+    dataset: Any,
+    settings: SearchSettings,
+    plan: Plan,
+    *,
+    seed: int | None,
+    weights_out: Path,
+    callbacks: Sequence[Any] = (),
+) -> Outcome:
+    """Trains `hp` as `plan` says and returns the trial's value, curve and attrs.
+
+    A trial that runs out of memory or diverges comes back FAIL with its reason,
+    like an Optuna trial; other exceptions propagate.
+    """
+    import tensorflow as tf
+
+    from cnntune.model.training import HistoryRecorder, fit_model
+
+    config = settings.fit_config(seed)
+    steps_per_epoch = math.ceil(len(dataset.train.images) / hp.batch_size)
+    own: list[Any] = [StopAfter(plan.epochs)]
+    if plan.start_weights is not None:
+        own.insert(0, StartFrom(plan.start_weights, plan.initial_epoch * steps_per_epoch))
+    recorder = HistoryRecorder()
+    attrs = _AttrSink()
+    try:
+        result = fit_model(
+            hp,
+            (dataset.train.images, dataset.train.labels),
+            (dataset.validation.images, dataset.validation.labels),
+            num_classes=dataset.num_classes,
+            config=config,
+            callbacks=[*own, *callbacks],
+            recorder=recorder,
+        )
+        if plan.keep_weights and not result.diverged:
+            result.model.save_weights(weights_out)
+    except tf.errors.ResourceExhaustedError as exc:
+        _record_history(attrs, recorder.history)
+        reason = f"out of memory: {exc.message.splitlines()[0]}"
+        return Outcome.failed(reason, attrs, _curve(recorder.history, plan.initial_epoch))
+    finally:
+        keras.backend.clear_session()
+        gc.collect()
+
+    _record_history(attrs, result.history)
+    curve = _curve(result.history, plan.initial_epoch)
+    if result.diverged:
+        return Outcome.failed(f"diverged: loss became NaN in epoch {result.epochs_run}", attrs, curve)
+    attrs.update(
+        best_epoch=plan.initial_epoch + result.best_epoch,
+        param_count=result.param_count,
+        train_seconds=round(result.train_seconds, 3),
+        images_per_second=round(result.images_per_second, 1),
+    )
+    return Outcome(COMPLETE, max(result.history["val_accuracy"]), curve, dict(attrs))
+
+
+def _curve(history: dict[str, list[float]], initial_epoch: int) -> dict[int, float]:
+    values = history.get("val_accuracy", [])
+    return {initial_epoch + i: v for i, v in enumerate(values) if math.isfinite(v)}
+
+
+class _AttrSink(dict):
+    """A dict that takes `set_user_attr`, so the Optuna objective's attr helpers fill it."""
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        self[key] = value
+
+
+class StartFrom(keras.callbacks.Callback):
+    """Loads a parent trial's weights and resumes the LR schedule at its step, before epoch 1."""
+
+    def __init__(self, weights: Path, initial_step: int) -> None:
+        super().__init__()
+        self.weights = weights
+        self.initial_step = initial_step
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        with warnings.catch_warnings():
+            # The file holds the parent's optimizer too; its moments are left out on purpose.
+            warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+            self.model.load_weights(self.weights)
+        self.model.optimizer.iterations.assign(self.initial_step)
+
+
+class StopAfter(keras.callbacks.Callback):
+    """Ends `fit` after `epochs` epochs although it was started for `max_epochs`."""
+
+    def __init__(self, epochs: int) -> None:
+        super().__init__()
+        self.epochs = epochs
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if epoch + 1 >= self.epochs:
+            self.model.stop_training = True
