@@ -81,9 +81,7 @@ def load_existing_study(storage_url: str, study_name: str | None) -> Any:
     if study_name is None:
         if len(names) != 1:
             listing = ", ".join(names) if names else "none"
-            raise StorageError(
-                f"--study is needed: {mask_url(storage_url)} holds {len(names)} studies ({listing})"
-            )
+            raise StorageError(f"--study is needed: {mask_url(storage_url)} holds {len(names)} studies ({listing})")
         study_name = names[0]
     if study_name not in names:
         raise StorageError(
@@ -125,13 +123,9 @@ def copy_study(from_url: str, to_url: str, study_name: str, to_study_name: str |
     source = load_existing_study(from_url, study_name)
     target_name = to_study_name or study_name
     target_storage = open_storage(to_url, heartbeat=None)
-    existing = [
-        s.study_name for s in optuna.get_all_study_summaries(target_storage, include_best_trial=False)
-    ]
+    existing = [s.study_name for s in optuna.get_all_study_summaries(target_storage, include_best_trial=False)]
     if target_name in existing:
-        raise StorageError(
-            f"{mask_url(to_url)} already holds a study {target_name!r}; delete it or pick --to-study"
-        )
+        raise StorageError(f"{mask_url(to_url)} already holds a study {target_name!r}; delete it or pick --to-study")
     optuna.copy_study(
         from_study_name=study_name,
         from_storage=source._storage,

@@ -20,7 +20,7 @@ from cnntune.model.optim import build_optimizer, learning_rate_schedule, uses_pl
 )
 def test_build_optimizer_picks_the_named_optimizer_with_decoupled_decay(name, kind, decay):
     optimizer = build_optimizer(HParams(optimizer=name, weight_decay=3e-4), steps_per_epoch=10, epochs=2)
-    assert type(optimizer) is kind
+    assert isinstance(optimizer, kind)
     assert optimizer.weight_decay == (pytest.approx(decay) if decay else None)  # plain Adam: no decay
 
 

@@ -87,6 +87,7 @@ def test_start_then_status_and_studies(tmp_path, tiny_data, tiny_space):
 
 def test_status_missing_study_names_the_store(tmp_path):
     url = f"sqlite:///{tmp_path / 'empty.db'}"
+    optuna.create_study(study_name="other", storage=url)
     result = _invoke("status", "--study", "nope", "--storage", url)
     assert result.exit_code == 2
     assert "no study 'nope'" in result.stderr
