@@ -145,6 +145,18 @@ storage_option = click.option(
 study_option = click.option("--study", "study_name", default=None, help="Study name (default: the store's only study).")
 
 
+study_data_option = click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="This machine's copy of the study's data (default: the folder the study recorded).",
+)
+timeout_option = click.option(
+    "--timeout", type=click.FloatRange(min=0), default=None, help="Stop starting trials after this many seconds."
+)
+
+
 def heartbeat_options(command):
     """--heartbeat-interval / --grace-period / --max-retry, turned into `HeartbeatSettings`."""
     command = click.option(
@@ -229,12 +241,7 @@ def space_init(file: Path, force: bool, demo: bool) -> None:
     show_default=True,
     help="Finished trials the study should reach (re-running resumes).",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0),
-    default=None,
-    help="Stop starting trials after this many seconds.",
-)
+@timeout_option
 @study_option
 @storage_option
 @click.option(
@@ -388,25 +395,14 @@ def start(
 @cli.command("worker")
 @click.option("--study", "study_name", required=True, help="The study to join.")
 @storage_option
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="This machine's copy of the study's data (default: the folder the study recorded).",
-)
+@study_data_option
 @click.option(
     "--trials",
     type=click.IntRange(min=1),
     default=None,
     help="Finished-trial target (default: the one `tune start` recorded).",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0),
-    default=None,
-    help="Stop starting trials after this many seconds.",
-)
+@timeout_option
 @click.option("--isolate", is_flag=True, help="Train each trial in a child process.")
 @heartbeat_options
 @cache_dir_option
@@ -513,13 +509,7 @@ def copy(from_url, to_url, study_name, to_study) -> None:
     help="Test-time augmentation inside the exported model: flip averages the image and its mirror.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing export at --out (only after success).")
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="This machine's copy of the study's data (default: the folder the study recorded).",
-)
+@study_data_option
 @cache_dir_option
 def export_best(study_name, storage_url, out, epochs, seeds, fit_on, tta, force, data_dir, cache_dir) -> None:
     """Retrain the best trial and export it as a SavedModel (uint8 images in, probabilities out)."""

@@ -55,12 +55,11 @@ def write_manifest(folder: Path, record: dict[str, Any]) -> Path:
     return path
 
 
-def read_manifest(model_dir: Path) -> ModelManifest:
-    """Reads the fields prediction needs from `model_dir`/cnntune.json.
+def load_manifest_json(model_dir: Path) -> tuple[dict, Path]:
+    """`model_dir`/cnntune.json as a dict, and its path (for messages).
 
     Raises:
-        ExportError: the folder, the file or a field is missing or malformed;
-            the message names the file and the key.
+        ExportError: the folder or the file is missing, unreadable or not a JSON object.
     """
     model_dir = Path(model_dir)
     path = model_dir / MANIFEST
@@ -74,6 +73,17 @@ def read_manifest(model_dir: Path) -> ModelManifest:
         raise ExportError(f"{path}: unreadable ({exc})") from None
     if not isinstance(record, dict):
         raise ExportError(f"{path}: expected a JSON object, but got {type(record).__name__}")
+    return record, path
+
+
+def read_manifest(model_dir: Path) -> ModelManifest:
+    """Reads the fields prediction needs from `model_dir`/cnntune.json.
+
+    Raises:
+        ExportError: the folder, the file or a field is missing or malformed;
+            the message names the file and the key.
+    """
+    record, path = load_manifest_json(model_dir)
     shape = _field(record, path, "input_shape", list)
     if len(shape) != 3 or not all(isinstance(d, int) and d > 0 for d in shape):
         raise ExportError(f"{path}: input_shape must be [height, width, channels], but got {shape!r}")

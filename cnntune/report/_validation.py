@@ -7,7 +7,6 @@ accepted at the top level); the report only reads it, it never loads the model.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -32,17 +31,10 @@ def read_validation(model_dir: Path) -> Validation:
         ExportError: the folder, its cnntune.json or the record is missing or malformed;
             the message names the file and the bad key.
     """
-    model_dir = Path(model_dir)
-    path = model_dir / MODEL_METADATA
-    if not model_dir.is_dir():
-        raise ExportError(f"--model {model_dir}: not a folder (expected an exported model with {MODEL_METADATA})")
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ExportError(f"{path}: not found; is {model_dir} a model written by `tune export-best`?") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ExportError(f"{path}: unreadable ({exc})") from None
-    validation = record.get("validation") if isinstance(record, dict) else None
+    from cnntune.export._manifest import load_manifest_json
+
+    record, path = load_manifest_json(model_dir)
+    validation = record.get("validation")
     if not isinstance(validation, dict):
         raise ExportError(f'{path}: no "validation" record (export the model again with this version)')
     return _parse(validation, record, path)
