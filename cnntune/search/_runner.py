@@ -106,16 +106,7 @@ def run_search(
         default_space=packaged_space,
     )
     write_target(opened.study, trials)
-    job = WorkerJob(
-        storage_url=storage_url,
-        study_name=study_name,
-        data_dir=str(data_dir),
-        cache_dir=str(cache_dir),
-        target=trials,
-        timeout=timeout,
-        heartbeat=heartbeat,
-        isolate=isolate,
-    )
+    job = WorkerJob(storage_url, study_name, str(data_dir), str(cache_dir), trials, timeout, heartbeat, isolate)
     reporter.search_started(study_name, trials, count_finished(opened.study), mask_url(storage_url))
     try:
         if engine == "keras-tuner":
@@ -168,16 +159,7 @@ def run_worker(
     target = trials or read_target(opened.study)
     if target is None:
         raise SearchError(f"study {study_name!r} has no recorded --trials target; pass --trials")
-    job = WorkerJob(
-        storage_url=storage_url,
-        study_name=study_name,
-        data_dir=str(data_dir),
-        cache_dir=str(cache_dir),
-        target=target,
-        timeout=timeout,
-        heartbeat=heartbeat,
-        isolate=isolate,
-    )
+    job = WorkerJob(storage_url, study_name, str(data_dir), str(cache_dir), target, timeout, heartbeat, isolate)
     reporter.search_started(study_name, target, count_finished(opened.study), mask_url(storage_url))
     try:
         ran = _run_here(opened, dataset, job, reporter)
