@@ -349,7 +349,7 @@ def start(
     """Run (or resume) a study until it has --trials finished trials."""
     from cnntune.model.device import import_tensorflow_quietly
     from cnntune.report.terminal import search_summary_text
-    from cnntune.search import SearchSettings, run_search
+    from cnntune.search import SearchSettings, run_search, stop_signals
     from cnntune.search.live_view import LiveView
 
     import_tensorflow_quietly()
@@ -365,23 +365,24 @@ def start(
     )
     view = LiveView()
     try:
-        summary = run_search(
-            data_dir=data_dir,
-            cache_dir=cache_dir,
-            storage_url=storage_url,
-            study_name=study_name,
-            trials=trials,
-            timeout=timeout,
-            space_file=space_file,
-            settings=settings,
-            force=force,
-            workers=workers,
-            isolate=isolate,
-            heartbeat=_heartbeat(heartbeat_interval, grace_period, max_retry),
-            reporter=view,
-            engine=engine,
-            kt_algorithm=kt_algorithm,
-        )
+        with stop_signals():
+            summary = run_search(
+                data_dir=data_dir,
+                cache_dir=cache_dir,
+                storage_url=storage_url,
+                study_name=study_name,
+                trials=trials,
+                timeout=timeout,
+                space_file=space_file,
+                settings=settings,
+                force=force,
+                workers=workers,
+                isolate=isolate,
+                heartbeat=_heartbeat(heartbeat_interval, grace_period, max_retry),
+                reporter=view,
+                engine=engine,
+                kt_algorithm=kt_algorithm,
+            )
     except KeyboardInterrupt:
         view.search_ended()
         click.echo(
@@ -421,23 +422,24 @@ def worker(
     """Join an existing study (from any machine) and run its trials."""
     from cnntune.model.device import import_tensorflow_quietly
     from cnntune.report.terminal import search_summary_text
-    from cnntune.search import run_worker
+    from cnntune.search import run_worker, stop_signals
     from cnntune.search.live_view import LiveView
 
     import_tensorflow_quietly()
     view = LiveView()
     try:
-        summary = run_worker(
-            storage_url=storage_url,
-            study_name=study_name,
-            data_dir=data_dir,
-            cache_dir=cache_dir,
-            trials=trials,
-            timeout=timeout,
-            isolate=isolate,
-            heartbeat=_heartbeat(heartbeat_interval, grace_period, max_retry),
-            reporter=view,
-        )
+        with stop_signals():
+            summary = run_worker(
+                storage_url=storage_url,
+                study_name=study_name,
+                data_dir=data_dir,
+                cache_dir=cache_dir,
+                trials=trials,
+                timeout=timeout,
+                isolate=isolate,
+                heartbeat=_heartbeat(heartbeat_interval, grace_period, max_retry),
+                reporter=view,
+            )
     except KeyboardInterrupt:
         view.search_ended()
         click.echo("\ninterrupted: the running trial was marked FAIL.", err=True)

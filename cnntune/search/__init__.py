@@ -1,5 +1,6 @@
 """Running the search: trials, the study runner, the terminal live view, the KerasTuner engine."""
 
+from cnntune.search._interrupts import stop_signals
 from cnntune.search._reporter import Reporter, SilentReporter
 from cnntune.search._runner import SearchSummary, run_search, run_worker, summarize_study
 from cnntune.search._settings import ENGINES, KT_ALGORITHMS, PRUNERS, SAMPLERS, SearchSettings
@@ -15,5 +16,6 @@ __all__ = [
     "SilentReporter",
     "run_search",
     "run_worker",
+    "stop_signals",
     "summarize_study",
 ]

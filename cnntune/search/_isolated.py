@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
+import os
+import signal
 from pathlib import Path
 from typing import Any
 
 from cnntune.errors import TrialFailed
 from cnntune.model.hparams import HParams
+from cnntune.search._interrupts import interruption_reason, stop_signals
 from cnntune.search._reporter import Reporter, SilentReporter
 from cnntune.search._settings import SearchSettings
 from cnntune.spaces import Space, suggest_params
+
+STOP_GRACE_SECONDS = 60  # for an interrupted child to mark its trial FAIL before it is killed
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,9 +79,10 @@ class IsolatedObjective:
         child.start()
         sender.close()
         try:
-            outcome = receiver.recv() if receiver.poll(None) else None
-        except EOFError:
-            outcome = None
+            outcome = _outcome(receiver)
+        except KeyboardInterrupt:
+            _stop(child)  # it marks the trial FAIL; the interrupt goes on to stop the search
+            raise
         child.join()
         if outcome is None:
             reason = f"trial process died (exit code {child.exitcode})"
@@ -90,8 +96,31 @@ class IsolatedObjective:
         raise TrialFailed(detail)
 
 
+def _outcome(receiver: Any) -> tuple[str, Any] | None:
+    """What the child sent, or None if it died without a word."""
+    try:
+        return receiver.recv() if receiver.poll(None) else None
+    except EOFError:
+        return None
+
+
+def _stop(child: Any) -> None:
+    """Lets the child record its interruption, then makes sure it is gone."""
+    if child.is_alive():
+        os.kill(child.pid, signal.SIGINT)
+    child.join(timeout=STOP_GRACE_SECONDS)
+    if child.is_alive():
+        child.kill()
+        child.join()
+
+
 def _child_main(job: _Job, sender: Any) -> None:
     """Runs in the child: rebuild the trial from the store and train it."""
+    with stop_signals():
+        _train_in_child(job, sender)
+
+
+def _train_in_child(job: _Job, sender: Any) -> None:
     import optuna
 
     from cnntune.data import load_dataset
@@ -118,5 +147,5 @@ def _child_main(job: _Job, sender: Any) -> None:
         sender.send(("pruned", str(exc)))
     except TrialFailed as exc:
         sender.send(("failed", str(exc)))
-    except KeyboardInterrupt:
-        sender.send(("failed", "interrupted (Ctrl-C)"))
+    except KeyboardInterrupt as exc:
+        sender.send(("failed", interruption_reason(exc)))

@@ -12,12 +12,14 @@ with the storage's retry callback, `study.ask` / `study.tell`.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import warnings
 from collections.abc import Callable
 from typing import Any
 
 from cnntune.errors import CnnTuneError, SearchError, TrialFailed
+from cnntune.search._interrupts import raise_if_stop_requested
 from cnntune.search._objective import FAIL_REASON
 from cnntune.search._reporter import Reporter
 from cnntune.storage import study_lock
@@ -52,6 +54,7 @@ def run_trials(
     ran = 0
     failures_in_a_row = 0
     while timeout is None or time.monotonic() - started < timeout:
+        raise_if_stop_requested()
         claim = _claim(study, storage, target)
         if claim is _DONE:
             break
@@ -112,7 +115,10 @@ def _run_one(study: Any, trial: Any, objective: Callable[[Any], float]) -> None:
     except TrialFailed:
         state = TrialState.FAIL
     except (CnnTuneError, KeyboardInterrupt):
-        study.tell(trial, state=TrialState.FAIL)
+        # The interrupt must get through even if the store cannot take the FAIL
+        # now; the trial's heartbeat then goes stale and the next worker fails it.
+        with contextlib.suppress(Exception):
+            study.tell(trial, state=TrialState.FAIL)
         raise
     except Exception as exc:  # an unforeseen error fails this trial, not the search
         trial.set_user_attr(FAIL_REASON, _describe(exc))

@@ -7,11 +7,13 @@ study goes on (`TrialFailed` is in `study.optimize(catch=...)`).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 from typing import Any
 
 from cnntune.errors import TrialFailed
 from cnntune.model.hparams import HParams
+from cnntune.search._interrupts import interruption_reason, stop_request_callback
 from cnntune.search._reporter import Reporter, SilentReporter
 from cnntune.search._settings import SearchSettings
 from cnntune.spaces import Space, suggest_params
@@ -52,7 +54,11 @@ def train_trial(trial: Any, hp: HParams, dataset: Any, settings: SearchSettings,
 
     config = settings.fit_config(None if settings.seed is None else settings.seed + trial.number)
     recorder = HistoryRecorder()
-    callbacks = [KerasPruningCallback(trial, "val_accuracy"), reporter.keras_callback(trial.number)]
+    callbacks = [
+        KerasPruningCallback(trial, "val_accuracy"),
+        stop_request_callback(),
+        reporter.keras_callback(trial.number),
+    ]
     try:
         result = fit_model(
             hp,
@@ -69,8 +75,9 @@ def train_trial(trial: Any, hp: HParams, dataset: Any, settings: SearchSettings,
     except tf.errors.ResourceExhaustedError as exc:
         _record_history(trial, recorder.history)
         raise _fail(trial, f"out of memory: {exc.message.splitlines()[0]}") from None
-    except KeyboardInterrupt:
-        trial.set_user_attr(FAIL_REASON, "interrupted (Ctrl-C)")
+    except KeyboardInterrupt as exc:
+        with contextlib.suppress(Exception):  # the interrupt matters more than its reason
+            trial.set_user_attr(FAIL_REASON, interruption_reason(exc))
         raise
     finally:
         keras.backend.clear_session()

@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 from cnntune.errors import CnnTuneError, SearchError
+from cnntune.search._interrupts import stop_signals
 from cnntune.search._reporter import Reporter, SilentReporter
 from cnntune.storage import HeartbeatSettings
 
@@ -128,23 +129,24 @@ def _worker_main(job: WorkerJob, index: int, threads: int) -> None:
     from cnntune.search._study import join_study
     from cnntune.storage import open_storage
 
-    try:
-        import_tensorflow_quietly()
-        configure_tensorflow(threads=threads, memory_growth=True)
-        storage = open_storage(job.storage_url, job.heartbeat)
-        opened = join_study(storage, job.study_name, sampler_seed_offset=1000 * (index + 1))
-        dataset = load_dataset(job.data_dir, channels=opened.settings.channels, cache_dir=job.cache_dir)
-        objective = make_objective(opened, dataset, job, SilentReporter())
-        run_trials(
-            opened.study,
-            storage,
-            objective,
-            target=job.target,
-            reporter=SilentReporter(),
-            timeout=job.timeout,
-        )
-    except CnnTuneError as exc:
-        print(f"error: worker {index}: {exc}", file=sys.stderr)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    with stop_signals():
+        try:
+            import_tensorflow_quietly()
+            configure_tensorflow(threads=threads, memory_growth=True)
+            storage = open_storage(job.storage_url, job.heartbeat)
+            opened = join_study(storage, job.study_name, sampler_seed_offset=1000 * (index + 1))
+            dataset = load_dataset(job.data_dir, channels=opened.settings.channels, cache_dir=job.cache_dir)
+            objective = make_objective(opened, dataset, job, SilentReporter())
+            run_trials(
+                opened.study,
+                storage,
+                objective,
+                target=job.target,
+                reporter=SilentReporter(),
+                timeout=job.timeout,
+            )
+        except CnnTuneError as exc:
+            print(f"error: worker {index}: {exc}", file=sys.stderr)
+            sys.exit(2)
+        except KeyboardInterrupt:
+            sys.exit(130)

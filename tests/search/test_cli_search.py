@@ -93,55 +93,43 @@ def test_status_missing_study_names_the_store(tmp_path):
     assert "no study 'nope'" in result.stderr
 
 
+# Launched as CI and `cmd &` in a script launch it: with SIGINT ignored, which a
+# Python child inherits; `tune start` must still take SIGINT (and SIGTERM, as
+# sent by `docker stop`) as an interrupt.
+_START_WITH_SIGINT_IGNORED = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+    "os.execv(sys.executable, [sys.executable, '-m', 'cnntune', *sys.argv[1:]])"
+)
+
+
 @pytest.mark.slow
-def test_start_ctrl_c_marks_trial_failed_and_exits_130(tmp_path, tiny_data):
+@pytest.mark.parametrize(("sent", "reason"), [(signal.SIGINT, "Ctrl-C"), (signal.SIGTERM, "SIGTERM")])
+def test_start_stop_signal_marks_trial_failed_and_exits_130(tmp_path, tiny_data, sent, reason):
     url = f"sqlite:///{tmp_path / 't.db'}"
     space = tmp_path / "slow.toml"
-    # Wide and deep enough that a trial runs for many seconds.
+    # Wide enough and 200 epochs long, so the trial is surely still running when the signal comes.
     space.write_text('[params.base_width]\nkind = "categorical"\nchoices = [64]\n')
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    options = ["--data", str(tiny_data), "--space", str(space), "--storage", url, "--trials", "5"]
+    options += ["--max-epochs", "200", "--patience", "200", "--pruner", "none", "--cache-dir", str(tmp_path / "c")]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cnntune",
-            "start",
-            "--data",
-            str(tiny_data),
-            "--space",
-            str(space),
-            "--storage",
-            url,
-            "--trials",
-            "5",
-            "--max-epochs",
-            "200",
-            "--patience",
-            "200",
-            "--pruner",
-            "none",
-            "--cache-dir",
-            str(tmp_path / "c"),
-        ],
+        [sys.executable, "-c", _START_WITH_SIGINT_IGNORED, "start", *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=env,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
         text=True,
     )
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        study_exists = (tmp_path / "t.db").exists() and _running_trials(url)
-        if study_exists:
-            break
+    while time.monotonic() < deadline and not ((tmp_path / "t.db").exists() and _running_trials(url)):
         time.sleep(0.5)
     time.sleep(2)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sent)
     out, err = proc.communicate(timeout=120)
 
     assert proc.returncode == 130, err
     assert "Resume with the same command" in err
-    states = [t.state.name for t in optuna.load_study(study_name="tiny", storage=url).trials]
-    assert states and "RUNNING" not in states and states[-1] == "FAIL"
+    trials = optuna.load_study(study_name="tiny", storage=url).trials
+    assert [t.state.name for t in trials] == ["FAIL"]
+    assert trials[0].user_attrs["fail_reason"] == f"interrupted ({reason})"
 
 
 def _running_trials(url: str) -> bool:

@@ -28,6 +28,7 @@ from typing import Any
 import keras
 
 from cnntune.model.hparams import HParams
+from cnntune.search._interrupts import stop_request_callback
 from cnntune.search._objective import _record_history
 from cnntune.search._settings import SearchSettings
 from cnntune.search.kerastuner._record import COMPLETE, Outcome
@@ -64,7 +65,7 @@ def train_planned(
 
     config = settings.fit_config(seed)
     steps_per_epoch = math.ceil(len(dataset.train.images) / hp.batch_size)
-    own: list[Any] = [StopAfter(plan.epochs)]
+    own: list[Any] = [StopAfter(plan.epochs), stop_request_callback()]
     if plan.start_weights is not None:
         own.insert(0, StartFrom(plan.start_weights, plan.initial_epoch * steps_per_epoch))
     recorder = HistoryRecorder()

@@ -21,6 +21,7 @@ from keras_tuner.engine.base_tuner import BaseTuner
 
 from cnntune.errors import CnnTuneError, SearchError
 from cnntune.model.hparams import HParams
+from cnntune.search._interrupts import interruption_reason
 from cnntune.search._loop import MAX_FAILURES_IN_A_ROW, _describe, count_finished
 from cnntune.search._objective import FAIL_REASON
 from cnntune.search._reporter import Reporter
@@ -125,8 +126,8 @@ class SpaceTuner(BaseTuner):
         except CnnTuneError as exc:
             self._record_now(trial, params, Outcome.failed(str(exc)), started, plan)
             raise Fatal(exc) from exc
-        except KeyboardInterrupt:
-            self._record_now(trial, params, Outcome.failed("interrupted (Ctrl-C)"), started, plan)
+        except KeyboardInterrupt as exc:
+            self._record_now(trial, params, Outcome.failed(interruption_reason(exc)), started, plan)
             raise
         except Exception as exc:  # an unforeseen error fails this trial, not the search
             outcome = Outcome.failed(_describe(exc))

@@ -1,0 +1,75 @@
+"""SIGINT and SIGTERM both stop a search the graceful way: as a KeyboardInterrupt.
+
+The running trial is then marked FAIL with its reason and the process exits
+130, whether the user pressed Ctrl-C, `docker stop` sent SIGTERM, or a parent
+process forwarded SIGINT to its workers.
+
+Two things make the plain KeyboardInterrupt unreliable, so the processes that
+run trials install their own handler:
+- Python only turns SIGINT into KeyboardInterrupt when SIGINT was not ignored
+  at start-up, and a process started in the background by a non-interactive
+  shell (CI, `cmd &` in a script) inherits SIGINT ignored.
+- Library code that catches too much can swallow the KeyboardInterrupt, and
+  the trial trains on (seen about once in 40 interrupts, in TensorFlow's
+  epoch loop). The handler therefore also records the request, and the trial
+  loop checks it after every epoch and before every trial.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
+from types import FrameType
+from typing import Any
+
+# Process-wide, like the signals it records; only `stop_signals` sets and clears it.
+_stop_request: list[str] = []
+
+
+@contextlib.contextmanager
+def stop_signals() -> Iterator[None]:
+    """Within the block, SIGINT and SIGTERM raise KeyboardInterrupt and are remembered.
+
+    Used at the edge: by the CLI commands that train, and first thing in the
+    worker and trial processes cnntune spawns. Off the main thread (where
+    Python cannot install handlers) it changes nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    _stop_request.clear()
+    for signum in previous:
+        signal.signal(signum, _request_stop)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        _stop_request.clear()
+
+
+def raise_if_stop_requested() -> None:
+    """Raises KeyboardInterrupt if a stop signal came, even one whose interrupt was swallowed."""
+    if _stop_request:
+        raise KeyboardInterrupt(_stop_request[-1])
+
+
+def stop_request_callback() -> Any:
+    """A Keras callback that ends the trial at the next epoch end once a stop signal came."""
+    import keras
+
+    return keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: raise_if_stop_requested())
+
+
+def interruption_reason(exc: KeyboardInterrupt) -> str:
+    """The fail reason an interrupted trial records: which signal stopped it."""
+    return f"interrupted ({exc.args[0] if exc.args else 'Ctrl-C'})"
+
+
+def _request_stop(signum: int, frame: FrameType | None) -> None:
+    name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+    _stop_request.append(name)
+    raise KeyboardInterrupt(name)

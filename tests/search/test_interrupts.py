@@ -1,0 +1,36 @@
+"""Stop signals: SIGINT and SIGTERM become a KeyboardInterrupt that cannot be lost."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from cnntune.search import stop_signals
+from cnntune.search._interrupts import interruption_reason, raise_if_stop_requested
+
+
+def test_stop_signals_sigterm_raises_keyboard_interrupt_naming_it():
+    with stop_signals(), pytest.raises(KeyboardInterrupt) as caught:
+        os.kill(os.getpid(), signal.SIGTERM)
+    assert interruption_reason(caught.value) == "interrupted (SIGTERM)"
+
+
+def test_stop_signals_swallowed_interrupt_is_raised_again_at_the_next_check():
+    with stop_signals():
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+        except KeyboardInterrupt:
+            pass  # what an over-broad handler in a library does
+        with pytest.raises(KeyboardInterrupt) as caught:
+            raise_if_stop_requested()
+    assert interruption_reason(caught.value) == "interrupted (Ctrl-C)"
+
+
+def test_stop_signals_restores_the_handlers_and_forgets_the_request():
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    with stop_signals(), pytest.raises(KeyboardInterrupt):
+        os.kill(os.getpid(), signal.SIGINT)
+    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
+    raise_if_stop_requested()  # nothing pending after the block
