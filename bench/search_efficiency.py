@@ -196,13 +196,16 @@ def main() -> None:
 def run_method(method: str, seed: int, args: argparse.Namespace, data_dir: Path, space: Path, work: Path) -> Run:
     engine, sampler, pruner = METHODS[method]
     name = f"{method}-{seed}"
+    # Unpaired: each method draws its own configurations (and training seeds), so
+    # TPE's random start-up trials are not copies of random search's first trials.
+    search_seed = 1000 * list(METHODS).index(method) + seed
     url = f"sqlite:///{work / (name + '.db')}"
     settings = SearchSettings(
         max_epochs=args.max_epochs,
         patience=args.patience,
         sampler=sampler,
         pruner=pruner,
-        seed=seed,
+        seed=search_seed,
         jit_compile=args.jit_compile,
     )
     start = time.perf_counter()
@@ -318,7 +321,7 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--space", default="bench", help="bench (the reduced space above), default, or a TOML file")
     parser.add_argument("--max-epochs", type=int, default=9, help="epochs per trial at most")
     parser.add_argument("--patience", type=int, default=5, help="early-stopping patience, epochs")
-    parser.add_argument("--budget", type=int, default=60, help="epochs every search may train in total")
+    parser.add_argument("--budget", type=int, default=150, help="epochs every search may train in total")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument(
         "--jit-compile", choices=["auto", "on", "off"], default="off", help="XLA (costs per trial on CPU)"

@@ -157,29 +157,18 @@ timeout_option = click.option(
 )
 
 
+_HEARTBEAT_OPTIONS = (  # (option, least value, default, help)
+    ("--heartbeat-interval", 1, 30, "Seconds between a running trial's heartbeats."),
+    ("--grace-period", 2, 90, "Seconds without a heartbeat before a running trial counts as dead."),
+    ("--max-retry", 0, 3, "Re-runs of a trial whose worker died."),
+)
+
+
 def heartbeat_options(command):
-    """--heartbeat-interval / --grace-period / --max-retry, turned into `HeartbeatSettings`."""
-    command = click.option(
-        "--max-retry",
-        type=click.IntRange(min=0),
-        default=3,
-        show_default=True,
-        help="Re-runs of a trial whose worker died.",
-    )(command)
-    command = click.option(
-        "--grace-period",
-        type=click.IntRange(min=2),
-        default=90,
-        show_default=True,
-        help="Seconds without a heartbeat before a running trial counts as dead.",
-    )(command)
-    command = click.option(
-        "--heartbeat-interval",
-        type=click.IntRange(min=1),
-        default=30,
-        show_default=True,
-        help="Seconds between a running trial's heartbeats.",
-    )(command)
+    """--heartbeat-interval / --grace-period / --max-retry, turned into `HeartbeatSettings` by `_heartbeat`."""
+    for name, least, default, help_text in reversed(_HEARTBEAT_OPTIONS):  # click lists the last applied first
+        option = click.option(name, type=click.IntRange(min=least), default=default, show_default=True, help=help_text)
+        command = option(command)
     return command
 
 

@@ -6,42 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
+from tiny_spaces import WITH_CUTMIX
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-# A space small enough that a trial takes about a second on 2 CPU cores.
-TINY_SPACE = """
-[params.depth]
-kind = "int"
-low = 1
-high = 2
-
-[params.base_width]
-kind = "categorical"
-choices = [4, 8]
-
-[params.learning_rate]
-kind = "float"
-low = 1e-3
-high = 1e-2
-log = true
-
-[params.batch_size]
-kind = "categorical"
-choices = [16]
-
-[params.cutmix_p]
-kind = "float"
-low = 0.0
-high = 1.0
-step = 0.5
-
-[params.cutmix_alpha]
-kind = "float"
-low = 0.5
-high = 1.0
-when = "cutmix_p > 0"
-"""
 
 
 def _synthesize_tiny(folder: Path, seed: int) -> Path:
@@ -65,7 +32,7 @@ def other_tiny_data(tmp_path_factory) -> Path:
 @pytest.fixture()
 def tiny_space(tmp_path) -> Path:
     path = tmp_path / "space.toml"
-    path.write_text(TINY_SPACE)
+    path.write_text(WITH_CUTMIX)
     return path
 
 

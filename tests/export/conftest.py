@@ -5,28 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-# Smaller than the suite's tiny space: a trial is about a second on 2 CPU cores.
-SPACE = """
-[params.depth]
-kind = "int"
-low = 1
-high = 2
-
-[params.base_width]
-kind = "categorical"
-choices = [4, 8]
-
-[params.learning_rate]
-kind = "float"
-low = 1e-3
-high = 1e-2
-log = true
-
-[params.batch_size]
-kind = "categorical"
-choices = [16]
-"""
+from tiny_spaces import TINY_MODELS
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +20,7 @@ def study_url(tmp_path_factory, tiny_data, export_cache) -> str:
 
     folder = tmp_path_factory.mktemp("export-store")
     space = folder / "space.toml"
-    space.write_text(SPACE)
+    space.write_text(TINY_MODELS)
     url = f"sqlite:///{folder / 'tune.db'}"
     run_search(
         data_dir=tiny_data,

@@ -7,6 +7,7 @@ import datetime
 import optuna
 import pytest
 from click.testing import CliRunner
+from tiny_spaces import WITH_SGD_MOMENTUM
 
 from cnntune.cli import cli
 from cnntune.errors import SearchError
@@ -14,37 +15,6 @@ from cnntune.search import SearchSettings, run_search
 from cnntune.spaces import load_space, to_distributions
 
 SETTINGS = SearchSettings(max_epochs=2, patience=2, seed=7, pruner="none")
-# Small models, and a condition KerasTuner expresses as a conditional scope.
-KT_SPACE = """
-[params.depth]
-kind = "int"
-low = 1
-high = 2
-
-[params.base_width]
-kind = "categorical"
-choices = [4, 8]
-
-[params.optimizer]
-kind = "categorical"
-choices = ["adam", "sgd"]
-
-[params.momentum]
-kind = "float"
-low = 0.8
-high = 0.95
-when = "optimizer == 'sgd'"
-
-[params.learning_rate]
-kind = "float"
-low = 1e-3
-high = 1e-2
-log = true
-
-[params.batch_size]
-kind = "categorical"
-choices = [16]
-"""
 ATTRS = {"best_epoch", "epochs_run", "param_count", "train_seconds", "images_per_second", "history"}
 
 
@@ -68,7 +38,7 @@ def kt_study(tiny_data, tmp_path_factory):
     """A 2-trial KerasTuner random search on tiny data, run through `tune start`."""
     root = tmp_path_factory.mktemp("kt")
     space = root / "space.toml"
-    space.write_text(KT_SPACE)
+    space.write_text(WITH_SGD_MOMENTUM)
     url = f"sqlite:///{root / 'tune.db'}"
     args = ["start", "--engine", "keras-tuner", "--kt-algorithm", "random", "--data", str(tiny_data)]
     args += ["--trials", "2", "--max-epochs", "2", "--patience", "2", "--seed", "7", "--study", "s"]
@@ -202,7 +172,7 @@ def test_every_oracle_proposes_points_of_the_space(algorithm, tmp_path):
     if algorithm == "bayesian":
         pytest.importorskip("sklearn", reason="KerasTuner's Bayesian oracle needs keras-tuner[bayesian]")
         pytest.importorskip("scipy", reason="KerasTuner's Bayesian oracle needs keras-tuner[bayesian]")
-    space = parse_space(KT_SPACE, source="test")
+    space = parse_space(WITH_SGD_MOMENTUM, source="test")
     distributions = to_distributions(space)
     oracle = make_oracle(algorithm, target=40, max_epochs=9, seed=0)
     oracle._set_project_dir(str(tmp_path), algorithm)
