@@ -18,10 +18,18 @@ from cnntune import __version__
 from cnntune.data import load_dataset
 from cnntune.data.explore import Exploration, Limits, explore
 from cnntune.report import _explore_figures as figures
-from cnntune.report.html_report import Section, _check_out, _drawn, _esc, _note, _table, _write_atomically
+from cnntune.report._page import Section, check_out, drawn, note, render_page, table, write_atomically
 
 # Section ids double as anchors in the page and as markers tests look for.
 SECTION_IDS = ("overview", "balance", "samples", "histograms", "embedding", "means", "spectra")
+
+# This page's CSS (the sample image grid), after the rules it shares with `tune report`.
+_CSS = """\
+.sample-row { display: flex; align-items: flex-start; gap: .4rem; margin: .4rem 0; }
+.sample-label { width: 5rem; font-weight: 600; }
+.sample { margin: 0; display: flex; flex-direction: column; gap: 2px; }
+.sample img { width: 96px; height: 96px; image-rendering: pixelated; border: 1px solid #ddd; }
+"""
 
 
 class ExploreResult(NamedTuple):
@@ -47,10 +55,10 @@ def write_explore_report(
     """
     start = time.perf_counter()
     out = Path(out)
-    _check_out(out)
+    check_out(out)
     dataset = load_dataset(data_dir, channels=channels, cache_dir=cache_dir)
     exploration = explore(dataset, limits=limits, seed=seed)
-    _write_atomically(out, render_explore(exploration))
+    write_atomically(out, render_explore(exploration))
     return ExploreResult(out, exploration, time.perf_counter() - start)
 
 
@@ -58,11 +66,17 @@ def render_explore(exploration: Exploration) -> str:
     """The whole HTML page of an exploration."""
     from plotly.offline import get_plotlyjs
 
-    return _page(exploration, explore_sections(exploration), get_plotlyjs())
+    return render_page(
+        f"cnntune data explore: {exploration.root.name}",
+        f"written by cnntune {__version__}",
+        explore_sections(exploration),
+        get_plotlyjs(),
+        extra_css=_CSS,
+    )
 
 
 def explore_sections(e: Exploration) -> list[Section]:
-    embedding_note = _note(e.embeddings.note) if e.embeddings.note else ""
+    embedding_note = note(e.embeddings.note) if e.embeddings.note else ""
     return [
         Section("overview", "Data set", _overview(e)),
         Section("balance", "Class balance", _draw(lambda: figures.balance_figure(e.balance, e.num_classes), "balance")),
@@ -74,7 +88,7 @@ def explore_sections(e: Exploration) -> list[Section]:
         Section(
             "histograms",
             "Channel histograms per class: RGB, HSV, LAB",
-            _note(
+            note(
                 "Separation: mean total-variation distance between two classes' histograms "
                 "(0 = the channel does not tell the classes apart, 1 = no two classes share a bin)."
             )
@@ -93,7 +107,7 @@ def explore_sections(e: Exploration) -> list[Section]:
         Section(
             "spectra",
             "Mean log-amplitude spectrum per class",
-            _note(
+            note(
                 "Generator artifacts (gratings, upsampling, block edges) concentrate at a few frequencies: "
                 "bright spots in the difference row."
             )
@@ -103,7 +117,7 @@ def explore_sections(e: Exploration) -> list[Section]:
 
 
 def _draw(draw: Callable[[], Any], name: str) -> str:
-    return _drawn(draw, f"{name}-plot")
+    return drawn(draw, f"{name}-plot")
 
 
 def _overview(e: Exploration) -> str:
@@ -117,7 +131,7 @@ def _overview(e: Exploration) -> str:
         ("fingerprint", e.fingerprint),
         ("computed in", ", ".join(f"{name} {s:.1f}s" for name, s in e.seconds.items())),
     ]
-    return _table(rows, "overview-table") + _note("Every figure but the class balance reads the train split.")
+    return table(rows, "overview-table") + note("Every figure but the class balance reads the train split.")
 
 
 def _samples_intro(e: Exploration) -> str:
@@ -125,36 +139,4 @@ def _samples_intro(e: Exploration) -> str:
     text = f"{shown} random train images, as stored."
     if e.image_shape[2] == 4:
         text += " Transparent pixels show a grey checkerboard; the alpha plane is under each image (white = opaque)."
-    return _note(text)
-
-
-def _page(e: Exploration, sections: list[Section], plotly_js: str) -> str:
-    nav = " · ".join(f'<a href="#{s.id}">{_esc(s.title)}</a>' for s in sections)
-    body = "\n".join(f'<section id="{s.id}">\n<h2>{_esc(s.title)}</h2>\n{s.body}\n</section>' for s in sections)
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>cnntune data explore: {_esc(e.root.name)}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 1.5rem auto; max-width: 1200px; color: #222; }}
-.meta, .note {{ color: #666; }}
-.note {{ font-style: italic; background: #f6f6f6; padding: .6rem 1rem; border-left: 4px solid #bbb; }}
-section {{ margin-top: 2rem; border-top: 1px solid #ddd; }}
-table {{ border-collapse: collapse; margin: .5rem 0; }}
-th, td {{ text-align: left; padding: .25rem .9rem .25rem 0; border-bottom: 1px solid #eee; }}
-.sample-row {{ display: flex; align-items: flex-start; gap: .4rem; margin: .4rem 0; }}
-.sample-label {{ width: 5rem; font-weight: 600; }}
-.sample {{ margin: 0; display: flex; flex-direction: column; gap: 2px; }}
-.sample img {{ width: 96px; height: 96px; image-rendering: pixelated; border: 1px solid #ddd; }}
-</style>
-<script type="text/javascript">{plotly_js}</script>
-</head>
-<body>
-<h1>cnntune data explore: {_esc(e.root.name)}</h1>
-<p class="meta">written by cnntune {__version__}</p>
-<nav>{nav}</nav>
-{body}
-</body>
-</html>
-"""
+    return note(text)

@@ -8,29 +8,26 @@ name and renamed into place, so a failure never leaves half a report.
 from __future__ import annotations
 
 import datetime
-import html
-import os
-import tempfile
 import warnings
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from cnntune import __version__
 from cnntune.baselines import BaselineResult
 from cnntune.errors import ReportError
 from cnntune.report import _curves, _sections
+from cnntune.report._page import Section, check_out, drawn, esc, figure_html, note, render_page, table, write_atomically
 from cnntune.report._validation import Validation, confusion_figure, per_class_figure, read_validation
 from cnntune.storage import load_existing_study, mask_url
 
 # Section ids double as anchors in the page and as markers tests look for.
 SECTION_IDS = ("summary", "history", "learning-curves", "importance", "parallel", "slice", "validation")
 
-
-class Section(NamedTuple):
-    id: str
-    title: str
-    body: str  # HTML
+# This page's CSS, after the rules it shares with `tune data explore`.
+_CSS = """\
+h1 { margin-bottom: .2rem; }
+th { font-weight: 600; color: #444; }
+"""
 
 
 def write_report(storage_url: str, study_name: str | None, out: Path, model_dir: Path | None = None) -> Path:
@@ -51,7 +48,7 @@ def write_report(storage_url: str, study_name: str | None, out: Path, model_dir:
         ExportError: `model_dir` holds no readable validation record.
     """
     out = Path(out)
-    _check_out(out)
+    check_out(out)
     validation = read_validation(model_dir) if model_dir is not None else None
     study = load_existing_study(storage_url, study_name)
     if len(study.directions) != 1:
@@ -60,7 +57,7 @@ def write_report(storage_url: str, study_name: str | None, out: Path, model_dir:
             "the report reads single-objective studies (val_accuracy)"
         )
     page = render_report(study, storage_shown=mask_url(storage_url), validation=validation)
-    _write_atomically(out, page)
+    write_atomically(out, page)
     return out
 
 
@@ -79,7 +76,9 @@ def render_report(study: Any, *, storage_shown: str = "", validation: Validation
         optuna.logging.set_verbosity(verbosity)
     if validation is not None:
         sections.append(validation_section(validation))
-    return _page(study.study_name, storage_shown, sections, get_plotlyjs())
+    made = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    meta = f"storage {esc(storage_shown)} · written {made} by cnntune {__version__}"
+    return render_page(f"cnntune report: {study.study_name}", meta, sections, get_plotlyjs(), extra_css=_CSS)
 
 
 def study_sections(study: Any) -> list[Section]:
@@ -89,48 +88,48 @@ def study_sections(study: Any) -> list[Section]:
     knobs = _sections.knobs_present(study)
     curves = _curves.learning_curves(study)
     importance = _sections.importance(study)
-    no_complete = _note("No completed trial yet.")
-    no_knobs = _note(f"No completed trial sampled any of the main knobs ({', '.join(_sections.KNOBS)}).")
+    no_complete = note("No completed trial yet.")
+    no_knobs = note(f"No completed trial sampled any of the main knobs ({', '.join(_sections.KNOBS)}).")
     return [
         Section("summary", "Summary", summary_html(summary)),
         Section(
             "history",
             "Optimization history",
-            _drawn(lambda: _sections.history_figure(study), "history-plot") if has_complete else no_complete,
+            drawn(lambda: _sections.history_figure(study), "history-plot") if has_complete else no_complete,
         ),
         Section(
             "learning-curves",
             "Learning curves",
-            _drawn(lambda: _curves.learning_curves_figure(curves), "learning-curves-plot")
+            drawn(lambda: _curves.learning_curves_figure(curves), "learning-curves-plot")
             if curves
-            else _note("No trial reported a per-epoch value yet."),
+            else note("No trial reported a per-epoch value yet."),
         ),
         Section(
             "importance",
             "Hyperparameter importance",
-            _note(importance.note)
+            note(importance.note)
             if importance.note
-            else _drawn(lambda: _sections.importance_figure(study), "importance-plot"),
+            else drawn(lambda: _sections.importance_figure(study), "importance-plot"),
         ),
         Section(
             "parallel",
             "Parallel coordinates",
-            _drawn(lambda: _sections.parallel_figure(study, knobs), "parallel-plot") if knobs else no_knobs,
+            drawn(lambda: _sections.parallel_figure(study, knobs), "parallel-plot") if knobs else no_knobs,
         ),
         Section(
             "slice",
             "Slices of the main knobs",
-            _drawn(lambda: _sections.slice_figure(study, knobs), "slice-plot") if knobs else no_knobs,
+            drawn(lambda: _sections.slice_figure(study, knobs), "slice-plot") if knobs else no_knobs,
         ),
     ]
 
 
 def validation_section(validation: Validation) -> Section:
     body = (
-        f"<p>From <code>{_esc(validation.source)}</code>: validation accuracy "
+        f"<p>From <code>{esc(validation.source)}</code>: validation accuracy "
         f"<b>{validation.accuracy:.4f}</b> over {len(validation.class_names)} classes.</p>"
-        + _figure(confusion_figure(validation), "confusion-plot")
-        + _figure(per_class_figure(validation), "per-class-plot")
+        + figure_html(confusion_figure(validation), "confusion-plot")
+        + figure_html(per_class_figure(validation), "per-class-plot")
     )
     return Section("validation", "Exported model: confusion matrix and per-class accuracy", body)
 
@@ -162,16 +161,16 @@ def summary_html(summary: _sections.Summary) -> str:
                 "-" if best.images_per_second is None else f"{best.images_per_second:,.0f} images/s",
             ),
         ]
-    parts = [_table(rows, "summary-table")]
+    parts = [table(rows, "summary-table")]
     if summary.baselines is not None:
         parts.append("<h3>Pixel baselines (<code>tune baseline</code>): the floor to beat</h3>")
-        parts.append(_table(_baseline_rows(summary.baselines, best), "baselines"))
+        parts.append(table(_baseline_rows(summary.baselines, best), "baselines"))
     if best is not None:
         parts.append(f"<h3>Parameters of trial #{best.number}</h3>")
-        parts.append(_table([(k, _value(v)) for k, v in best.params.items()], "best-params"))
+        parts.append(table([(k, _value(v)) for k, v in best.params.items()], "best-params"))
     if summary.settings:
         parts.append("<h3>Search settings</h3>")
-        parts.append(_table([(k, _value(v)) for k, v in summary.settings.items()], "settings"))
+        parts.append(table([(k, _value(v)) for k, v in summary.settings.items()], "settings"))
     return "\n".join(parts)
 
 
@@ -187,92 +186,7 @@ def _baseline_rows(baselines: BaselineResult, best: _sections.BestTrial | None) 
     return rows
 
 
-def _drawn(draw: Callable[[], Any], div_id: str) -> str:
-    """The figure `draw` makes, or a note saying why it could not be drawn.
-
-    One odd study (a parameter optuna cannot plot) should cost one figure, not the report.
-    """
-    try:
-        return _figure(draw(), div_id)
-    except Exception as exc:  # whatever optuna or plotly raise here, only this figure is lost
-        return _note(f"This figure could not be drawn: {type(exc).__name__}: {exc}")
-
-
-def _figure(fig: Any, div_id: str) -> str:
-    # plotly.js is in the page head already; the figure only needs its own div and data.
-    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config={"displaylogo": False})
-
-
-def _table(rows: list[tuple[str, str]], css_id: str) -> str:
-    body = "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in rows)
-    return f'<table id="{css_id}">{body}</table>'
-
-
-def _note(text: str) -> str:
-    return f'<p class="note">{_esc(text)}</p>'
-
-
 def _value(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
-
-
-def _esc(value: Any) -> str:
-    return html.escape(str(value))
-
-
-def _page(study_name: str, storage_shown: str, sections: list[Section], plotly_js: str) -> str:
-    made = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    nav = " · ".join(f'<a href="#{s.id}">{_esc(s.title)}</a>' for s in sections)
-    body = "\n".join(f'<section id="{s.id}">\n<h2>{_esc(s.title)}</h2>\n{s.body}\n</section>' for s in sections)
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>cnntune report: {_esc(study_name)}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 1.5rem auto; max-width: 1200px; color: #222; }}
-h1 {{ margin-bottom: .2rem; }}
-.meta, .note {{ color: #666; }}
-.note {{ font-style: italic; background: #f6f6f6; padding: .6rem 1rem; border-left: 4px solid #bbb; }}
-section {{ margin-top: 2rem; border-top: 1px solid #ddd; }}
-table {{ border-collapse: collapse; margin: .5rem 0; }}
-th, td {{ text-align: left; padding: .25rem .9rem .25rem 0; border-bottom: 1px solid #eee; }}
-th {{ font-weight: 600; color: #444; }}
-</style>
-<script type="text/javascript">{plotly_js}</script>
-</head>
-<body>
-<h1>cnntune report: {_esc(study_name)}</h1>
-<p class="meta">storage {_esc(storage_shown)} · written {made} by cnntune {__version__}</p>
-<nav>{nav}</nav>
-{body}
-</body>
-</html>
-"""
-
-
-def _check_out(out: Path) -> None:
-    if out.is_dir():
-        raise ReportError(f"--out {out} is a folder; give an .html file path")
-    if not out.parent.is_dir():
-        raise ReportError(f"--out {out}: folder {out.parent} does not exist")
-
-
-def _write_atomically(out: Path, text: str) -> None:
-    try:
-        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise ReportError(f"--out {out}: cannot write in {out.parent} ({exc.strerror})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the report from a web server or a colleague
-        os.replace(tmp, out)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise ReportError(f"--out {out}: cannot write ({exc.strerror or exc})") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -12,8 +12,9 @@ from report_studies import TRIAL_SECONDS, make_study
 
 from cnntune.errors import ExportError, ReportError, StorageError
 from cnntune.report import _curves, _sections
+from cnntune.report._page import drawn, write_atomically
 from cnntune.report._validation import read_validation
-from cnntune.report.html_report import SECTION_IDS, _drawn, _write_atomically, write_report
+from cnntune.report.html_report import SECTION_IDS, write_report
 
 
 def _load(url: str, name: str = "demo") -> optuna.Study:
@@ -190,7 +191,7 @@ def test_failed_write_removes_its_temporary_file(tmp_path):
     out.write_text("old report")
 
     with pytest.raises(UnicodeEncodeError):
-        _write_atomically(out, "half a page \udcff")  # a lone surrogate cannot be encoded
+        write_atomically(out, "half a page \udcff")  # a lone surrogate cannot be encoded
 
     assert out.read_text() == "old report"
     assert [p.name for p in tmp_path.iterdir()] == ["r.html"]
@@ -206,7 +207,7 @@ def test_a_figure_that_cannot_be_drawn_becomes_a_note_not_a_failed_report():
     def draw():
         raise ValueError("mixed types in 'depth'")
 
-    assert _drawn(draw, "x-plot") == (
+    assert drawn(draw, "x-plot") == (
         '<p class="note">This figure could not be drawn: ValueError: mixed types in &#x27;depth&#x27;</p>'
     )
 
