@@ -172,7 +172,8 @@ def main() -> None:
     args = _parse_args()
     _quiet_tensorflow(args.threads)
     with tempfile.TemporaryDirectory(prefix="cnntune-bench-") as tmp:
-        work = Path(tmp)
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
         data_dir = _data_dir(args, work)
         space_file = _space_file(args, work)
         print(
@@ -325,6 +326,9 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument(
         "--jit-compile", choices=["auto", "on", "off"], default="off", help="XLA (costs per trial on CPU)"
+    )
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="keep the studies (SQLite, one per method and seed) in this folder"
     )
     parser.add_argument("--threads", type=int, default=0, help="TF threads; 0 = TF's choice")
     return parser.parse_args()

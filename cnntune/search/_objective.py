@@ -50,25 +50,13 @@ def train_trial(trial: Any, hp: HParams, dataset: Any, settings: SearchSettings,
     import tensorflow as tf
     from optuna_integration import KerasPruningCallback
 
-    from cnntune.model.training import HistoryRecorder, fit_model
+    from cnntune.model.training import HistoryRecorder
 
     config = settings.fit_config(None if settings.seed is None else settings.seed + trial.number)
     recorder = HistoryRecorder()
-    callbacks = [
-        KerasPruningCallback(trial, "val_accuracy"),
-        stop_request_callback(),
-        reporter.keras_callback(trial.number),
-    ]
+    callbacks = [KerasPruningCallback(trial, "val_accuracy"), reporter.keras_callback(trial.number)]
     try:
-        result = fit_model(
-            hp,
-            (dataset.train.images, dataset.train.labels),
-            (dataset.validation.images, dataset.validation.labels),
-            num_classes=dataset.num_classes,
-            config=config,
-            callbacks=[c for c in callbacks if c is not None],
-            recorder=recorder,
-        )
+        result = fit_on_splits(hp, dataset, config, [c for c in callbacks if c is not None], recorder)
     except optuna.TrialPruned:
         _record_history(trial, recorder.history)
         raise
@@ -93,6 +81,24 @@ def train_trial(trial: Any, hp: HParams, dataset: Any, settings: SearchSettings,
     trial.set_user_attr("images_per_second", round(result.images_per_second, 1))
     del result
     return _best_val_accuracy(recorder.history)
+
+
+def fit_on_splits(hp: HParams, dataset: Any, config: Any, callbacks: list[Any], recorder: Any) -> Any:
+    """Trains on the train split, validating every epoch; a stop signal ends it at the next epoch end.
+
+    Both engines train through here, so a trial is trained the same way whichever decided to run it.
+    """
+    from cnntune.model.training import fit_model
+
+    return fit_model(
+        hp,
+        (dataset.train.images, dataset.train.labels),
+        (dataset.validation.images, dataset.validation.labels),
+        num_classes=dataset.num_classes,
+        config=config,
+        callbacks=[*callbacks, stop_request_callback()],
+        recorder=recorder,
+    )
 
 
 def _best_val_accuracy(history: dict[str, list[float]]) -> float:

@@ -28,8 +28,7 @@ from typing import Any
 import keras
 
 from cnntune.model.hparams import HParams
-from cnntune.search._interrupts import stop_request_callback
-from cnntune.search._objective import _record_history
+from cnntune.search._objective import _record_history, fit_on_splits
 from cnntune.search._settings import SearchSettings
 from cnntune.search.kerastuner._record import COMPLETE, Outcome
 
@@ -61,25 +60,17 @@ def train_planned(
     """
     import tensorflow as tf
 
-    from cnntune.model.training import HistoryRecorder, fit_model
+    from cnntune.model.training import HistoryRecorder
 
     config = settings.fit_config(seed)
     steps_per_epoch = math.ceil(len(dataset.train.images) / hp.batch_size)
-    own: list[Any] = [StopAfter(plan.epochs), stop_request_callback()]
+    own: list[Any] = [StopAfter(plan.epochs)]
     if plan.start_weights is not None:
         own.insert(0, StartFrom(plan.start_weights, plan.initial_epoch * steps_per_epoch))
     recorder = HistoryRecorder()
     attrs = _AttrSink()
     try:
-        result = fit_model(
-            hp,
-            (dataset.train.images, dataset.train.labels),
-            (dataset.validation.images, dataset.validation.labels),
-            num_classes=dataset.num_classes,
-            config=config,
-            callbacks=[*own, *callbacks],
-            recorder=recorder,
-        )
+        result = fit_on_splits(hp, dataset, config, [*own, *callbacks], recorder)
         if plan.keep_weights and not result.diverged:
             result.model.save_weights(weights_out)
     except tf.errors.ResourceExhaustedError as exc:
