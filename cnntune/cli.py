@@ -607,11 +607,13 @@ def studies(storage_url) -> None:
 def dashboard(storage_url, host, port) -> None:
     """Serve optuna-dashboard on the study store until Ctrl-C."""
     from cnntune.report.dashboard import DashboardServer
+    from cnntune.search import stop_signals
 
     server = DashboardServer(storage_url, host, port)
     click.echo(f"optuna-dashboard at {server.url} on {server.storage_shown} (Ctrl-C to stop)")
     try:
-        server.serve_forever()
+        with stop_signals():  # Ctrl-C, or SIGTERM from `docker stop`
+            server.serve_forever()
     except KeyboardInterrupt:
         click.echo("dashboard stopped")
     finally:

@@ -8,10 +8,10 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import urllib.request
 
 import pytest
+from processes import tune_argv_sigint_ignored
 
 from cnntune.errors import ReportError, StorageError
 from cnntune.report.dashboard import DashboardServer
@@ -74,7 +74,7 @@ def test_dashboard_missing_sqlite_file_is_a_storage_error(tmp_path):
 def test_dashboard_command_prints_its_address_and_stops_on_ctrl_c(study_url):
     env = {**os.environ, "TUNE_STORAGE": study_url}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cnntune", "dashboard", "--port", "0"],
+        tune_argv_sigint_ignored("dashboard", "--port", "0"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import sqlite3
 import subprocess
-import sys
 import time
+from pathlib import Path
 
 import optuna
 import pytest
 from click.testing import CliRunner
+from processes import tune_argv_sigint_ignored
 
 from cnntune.cli import cli
 
@@ -93,15 +96,6 @@ def test_status_missing_study_names_the_store(tmp_path):
     assert "no study 'nope'" in result.stderr
 
 
-# Launched as CI and `cmd &` in a script launch it: with SIGINT ignored, which a
-# Python child inherits; `tune start` must still take SIGINT (and SIGTERM, as
-# sent by `docker stop`) as an interrupt.
-_START_WITH_SIGINT_IGNORED = (
-    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
-    "os.execv(sys.executable, [sys.executable, '-m', 'cnntune', *sys.argv[1:]])"
-)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(("sent", "reason"), [(signal.SIGINT, "Ctrl-C"), (signal.SIGTERM, "SIGTERM")])
 def test_start_stop_signal_marks_trial_failed_and_exits_130(tmp_path, tiny_data, sent, reason):
@@ -112,14 +106,14 @@ def test_start_stop_signal_marks_trial_failed_and_exits_130(tmp_path, tiny_data,
     options = ["--data", str(tiny_data), "--space", str(space), "--storage", url, "--trials", "5"]
     options += ["--max-epochs", "200", "--patience", "200", "--pruner", "none", "--cache-dir", str(tmp_path / "c")]
     proc = subprocess.Popen(
-        [sys.executable, "-c", _START_WITH_SIGINT_IGNORED, "start", *options],
+        tune_argv_sigint_ignored("start", *options),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
         text=True,
     )
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not ((tmp_path / "t.db").exists() and _running_trials(url)):
+    while time.monotonic() < deadline and not _running_trials(tmp_path / "t.db"):
         time.sleep(0.5)
     time.sleep(2)
     proc.send_signal(sent)
@@ -132,9 +126,13 @@ def test_start_stop_signal_marks_trial_failed_and_exits_130(tmp_path, tiny_data,
     assert trials[0].user_attrs["fail_reason"] == f"interrupted ({reason})"
 
 
-def _running_trials(url: str) -> bool:
+def _running_trials(db: Path) -> bool:
+    """Whether the store has a RUNNING trial, read without creating anything.
+
+    Opening it with Optuna would initialise the schema and race the command doing the same.
+    """
     try:
-        study = optuna.load_study(study_name="tiny", storage=url)
-    except Exception:
+        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as connection:
+            return connection.execute("SELECT 1 FROM trials WHERE state = 'RUNNING'").fetchone() is not None
+    except sqlite3.Error:  # not created yet, or its tables not yet
         return False
-    return any(t.state.name == "RUNNING" for t in study.trials)
