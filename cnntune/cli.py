@@ -15,6 +15,7 @@ import click
 
 from cnntune import __version__
 from cnntune.errors import CnnTuneError
+from cnntune.search import ENGINES, KT_ALGORITHMS, PRUNERS, SAMPLERS
 
 DEFAULT_STORAGE = "sqlite:///tune.db"
 CHANNELS = click.Choice(["auto", "rgb", "rgba"])
@@ -256,15 +257,17 @@ def space_init(file: Path, force: bool, demo: bool) -> None:
 )
 @click.option(
     "--sampler",
-    type=click.Choice(["tpe", "random", "cmaes", "qmc"]),
+    type=click.Choice(SAMPLERS),
     default="tpe",
     show_default=True,
+    help="Picks each trial's parameters from the study so far.",
 )
 @click.option(
     "--pruner",
-    type=click.Choice(["hyperband", "median", "halving", "none"]),
+    type=click.Choice(PRUNERS),
     default="hyperband",
     show_default=True,
+    help="Cuts poor trials early; median (after a third of --max-epochs) measured better below ~50 trials.",
 )
 @click.option(
     "--seed",
@@ -296,14 +299,14 @@ def space_init(file: Path, force: bool, demo: bool) -> None:
 @click.option("--force", is_flag=True, help="Resume even if data, space or settings differ from the study's.")
 @click.option(
     "--engine",
-    type=click.Choice(["optuna", "keras-tuner"]),
+    type=click.Choice(ENGINES),
     default="optuna",
     show_default=True,
     help="What picks the trials; both record them in the same study.",
 )
 @click.option(
     "--kt-algorithm",
-    type=click.Choice(["hyperband", "bayesian", "random"]),
+    type=click.Choice(KT_ALGORITHMS),
     default="hyperband",
     show_default=True,
     help="KerasTuner's oracle (with --engine keras-tuner; its folder lives in the cache folder).",
