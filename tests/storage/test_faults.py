@@ -117,22 +117,9 @@ def test_connection_cut_mid_study_recovers(pg_url, tiny_data, long_trials, tmp_p
 
 def test_four_real_workers_twelve_trials(pg_url, tiny_data, tiny_space, tmp_path):
     proc = _tune(
-        "start",
-        "--data",
-        str(tiny_data),
-        "--storage",
-        pg_url,
-        "--space",
-        str(tiny_space),
-        "--trials",
-        "12",
-        "--workers",
-        "4",
-        "--max-epochs",
-        "2",
-        "--cache-dir",
-        str(tmp_path / "cache"),
-    )
+        "start", "--data", str(tiny_data), "--storage", pg_url, "--space", str(tiny_space),
+        "--trials", "12", "--workers", "4", "--max-epochs", "2", "--cache-dir", str(tmp_path / "cache"),
+    )  # fmt: skip
     out, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err
 
@@ -145,19 +132,9 @@ def test_four_real_workers_twelve_trials(pg_url, tiny_data, tiny_space, tmp_path
 def test_worker_refuses_other_data(pg_url, tiny_data, other_tiny_data, tiny_space, tmp_path):
     cache = ["--cache-dir", str(tmp_path / "cache")]
     first = _tune(
-        "start",
-        "--data",
-        str(tiny_data),
-        "--storage",
-        pg_url,
-        "--space",
-        str(tiny_space),
-        "--trials",
-        "1",
-        "--max-epochs",
-        "1",
-        *cache,
-    )
+        "start", "--data", str(tiny_data), "--storage", pg_url, "--space", str(tiny_space),
+        "--trials", "1", "--max-epochs", "1", *cache,
+    )  # fmt: skip
     assert first.wait(timeout=300) == 0
     joiner = _tune("worker", "--study", "tiny", "--storage", pg_url, "--data", str(other_tiny_data), *cache)
     out, err = joiner.communicate(timeout=300)
