@@ -87,3 +87,12 @@ def test_dockerfiles_copy_existing_paths_and_run_tune(dockerfile):
             for source in line.split()[1:-1]:
                 assert (root / source).exists(), f"{dockerfile}: COPY {source} does not exist"
     assert 'ENTRYPOINT ["tune"]' in text
+
+
+def test_compose_tune_services_stop_gracefully_under_an_init():
+    services = {name: s for name, s in _compose()["services"].items() if s.get("image") == "cnntune:cpu"}
+    assert {"start", "worker", "dashboard", "export"} <= set(services)
+    for name, service in services.items():
+        assert service.get("init") is True, name  # signals reach tune; children are reaped
+        grace = service.get("stop_grace_period", "10s")
+        assert grace.endswith("m") and int(grace[:-1]) >= 1, f"{name}: {grace}"  # time to reach an epoch end
