@@ -8,6 +8,7 @@ from the store and reports epochs and attrs straight into the trial.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import multiprocessing
 import os
@@ -18,6 +19,7 @@ from typing import Any
 from cnntune.errors import TrialFailed
 from cnntune.model.hparams import HParams
 from cnntune.search._interrupts import interruption_reason, stop_signals
+from cnntune.search._objective import FAIL_REASON
 from cnntune.search._reporter import Reporter, SilentReporter
 from cnntune.search._settings import SearchSettings
 from cnntune.spaces import Space, suggest_params
@@ -80,13 +82,16 @@ class IsolatedObjective:
         sender.close()
         try:
             outcome = _outcome(receiver)
-        except KeyboardInterrupt:
-            _stop(child)  # it marks the trial FAIL; the interrupt goes on to stop the search
-            raise
+        except KeyboardInterrupt as exc:
+            _stop(child, exc)
+            # Recorded here too: a child interrupted before its handler was installed says nothing.
+            with contextlib.suppress(Exception):
+                trial.set_user_attr(FAIL_REASON, interruption_reason(exc))
+            raise  # the loop marks the trial FAIL and the search stops
         child.join()
         if outcome is None:
             reason = f"trial process died (exit code {child.exitcode})"
-            trial.set_user_attr("fail_reason", reason)
+            trial.set_user_attr(FAIL_REASON, reason)
             raise TrialFailed(reason)
         kind, detail = outcome
         if kind == "complete":
@@ -104,10 +109,10 @@ def _outcome(receiver: Any) -> tuple[str, Any] | None:
         return None
 
 
-def _stop(child: Any) -> None:
-    """Lets the child record its interruption, then makes sure it is gone."""
+def _stop(child: Any, interrupt: KeyboardInterrupt) -> None:
+    """Passes the interrupt on (same signal), lets the child record it, then makes sure it is gone."""
     if child.is_alive():
-        os.kill(child.pid, signal.SIGINT)
+        os.kill(child.pid, signal.SIGTERM if interrupt.args == ("SIGTERM",) else signal.SIGINT)
     child.join(timeout=STOP_GRACE_SECONDS)
     if child.is_alive():
         child.kill()

@@ -97,14 +97,18 @@ def test_status_missing_study_names_the_store(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("sent", "reason"), [(signal.SIGINT, "Ctrl-C"), (signal.SIGTERM, "SIGTERM")])
-def test_start_stop_signal_marks_trial_failed_and_exits_130(tmp_path, tiny_data, sent, reason):
+@pytest.mark.parametrize(
+    ("sent", "reason", "isolate"),
+    [(signal.SIGINT, "Ctrl-C", []), (signal.SIGTERM, "SIGTERM", []), (signal.SIGTERM, "SIGTERM", ["--isolate"])],
+)
+def test_start_stop_signal_marks_trial_failed_and_exits_130(tmp_path, tiny_data, sent, reason, isolate):
     url = f"sqlite:///{tmp_path / 't.db'}"
     space = tmp_path / "slow.toml"
     # Wide enough and 200 epochs long, so the trial is surely still running when the signal comes.
     space.write_text('[params.base_width]\nkind = "categorical"\nchoices = [64]\n')
     options = ["--data", str(tiny_data), "--space", str(space), "--storage", url, "--trials", "5"]
     options += ["--max-epochs", "200", "--patience", "200", "--pruner", "none", "--cache-dir", str(tmp_path / "c")]
+    options += isolate  # with --isolate the parent passes the signal on to the trial's process
     proc = subprocess.Popen(
         tune_argv_sigint_ignored("start", *options),
         stdout=subprocess.PIPE,
