@@ -9,6 +9,8 @@ within the budget / epochs to first reach random search's best:
     mean best: tpe+hyperband 0.875, random 0.848, kt-hyperband 0.879
     with --methods ...,tpe+median (same draws as tpe+hyperband, median pruning
     after epoch 9): 0.910 / 50, 0.900 / 57, 0.853 / never; mean best 0.888
+A second run (all four methods, 29 minutes) printed the same figures to the
+last digit: on a CPU with fixed seeds the bench is deterministic.
 Goals: reach random's best within a third of the budget — 1 of 3 seeds (missed);
 not worse than KerasTuner Hyperband — 0.004 below it (missed, within the noise
 of 400 validation images). Why, from the kept studies (`--keep`): with
