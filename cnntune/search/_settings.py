@@ -26,7 +26,7 @@ class SearchSettings:
     patience: int = 5  # early-stopping patience on val_accuracy, epochs
     plateau_patience: int = 2  # ReduceLROnPlateau patience, epochs
     sampler: str = "tpe"  # multivariate TPE with constant liar: best for conditional spaces
-    pruner: str = "hyperband"  # stops weak trials after 1, 3, 9 ... epochs
+    pruner: str = "hyperband"  # brackets prune from a ninth of the epochs on; TPE sees every trial
     seed: int | None = None  # sampler and TensorFlow seeds; set it for a reproducible CPU study
     channels: str = "auto"  # rgb | rgba | auto (alpha kept when the PNGs carry it)
     mixed_precision: bool = False  # float16 compute; worth it on GPUs only
