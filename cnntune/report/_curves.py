@@ -34,9 +34,12 @@ class TrialCurve(NamedTuple):
 def learning_curves(study: Any) -> list[TrialCurve]:
     """Per-epoch val_accuracy (and val_loss) of every trial that reported one, by trial number.
 
-    The intermediate values (what the pruner saw) are the source of val_accuracy,
-    so studies cnntune did not write work too; the `history` user attr adds val_loss
-    and fills val_accuracy in when a trial reported no intermediate value.
+    The intermediate values give the epochs (a continued KerasTuner trial starts
+    where its parent stopped). cnntune reports the best val_accuracy so far to the
+    pruner, so the raw per-epoch val_accuracy comes from the `history` user attr
+    when it covers those epochs; studies cnntune did not write show their
+    intermediate values. The history also adds val_loss, and fills val_accuracy
+    in when a trial reported no intermediate value.
     """
     try:
         best_number = study.best_trial.number
@@ -45,12 +48,13 @@ def learning_curves(study: Any) -> list[TrialCurve]:
     curves = []
     for trial in study.get_trials(deepcopy=False):
         history = trial.user_attrs.get("history") or {}
+        raw = [float(v) for v in history.get("val_accuracy", [])]
         if trial.intermediate_values:
             steps = sorted(trial.intermediate_values)
             epochs = [s + 1 for s in steps]
-            accuracy = [float(trial.intermediate_values[s]) for s in steps]
+            accuracy = raw if len(raw) == len(steps) else [float(trial.intermediate_values[s]) for s in steps]
         else:
-            accuracy = [float(v) for v in history.get("val_accuracy", [])]
+            accuracy = raw
             epochs = list(range(1, len(accuracy) + 1))
         if not accuracy:
             continue

@@ -48,13 +48,13 @@ def train_trial(trial: Any, hp: HParams, dataset: Any, settings: SearchSettings,
     import keras
     import optuna
     import tensorflow as tf
-    from optuna_integration import KerasPruningCallback
 
     from cnntune.model.training import HistoryRecorder
+    from cnntune.search._pruning import BestSoFarPruning
 
     config = settings.fit_config(None if settings.seed is None else settings.seed + trial.number)
     recorder = HistoryRecorder()
-    callbacks = [KerasPruningCallback(trial, "val_accuracy"), reporter.keras_callback(trial.number)]
+    callbacks = [BestSoFarPruning(trial, "val_accuracy"), reporter.keras_callback(trial.number)]
     try:
         result = fit_on_splits(hp, dataset, config, [c for c in callbacks if c is not None], recorder)
     except optuna.TrialPruned:

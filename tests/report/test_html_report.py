@@ -44,6 +44,30 @@ def test_learning_curves_keep_every_trial_with_its_state(study_url):
     assert failed.val_accuracy == [0.33, 0.66] and failed.epochs == [1, 2]
 
 
+def _study_with_curve(intermediate: dict[int, float], history_val_accuracy: list[float]) -> optuna.Study:
+    study = optuna.create_study(direction="maximize")
+    study.add_trial(
+        optuna.trial.create_trial(
+            value=max(intermediate.values()),
+            intermediate_values=intermediate,
+            user_attrs={"history": {"val_accuracy": history_val_accuracy}},
+        )
+    )
+    return study
+
+
+def test_learning_curves_draw_raw_epochs_though_the_pruner_saw_the_best_so_far():
+    # A continued KerasTuner trial: global epochs 4-6, best-so-far reported, raw history kept.
+    study = _study_with_curve({3: 0.5, 4: 0.7, 5: 0.7}, [0.5, 0.7, 0.4])
+    (curve,) = _curves.learning_curves(study)
+    assert curve.epochs == [4, 5, 6] and curve.val_accuracy == [0.5, 0.7, 0.4]
+
+
+def test_learning_curves_fall_back_to_intermediate_values_when_the_history_does_not_match():
+    (curve,) = _curves.learning_curves(_study_with_curve({0: 0.5, 1: 0.7}, [0.5]))
+    assert curve.val_accuracy == [0.5, 0.7]
+
+
 def test_learning_curves_figure_draws_pruned_dashed_and_groups_legend_by_state(study_url):
     fig = _curves.learning_curves_figure(_curves.learning_curves(_load(study_url)))
 

@@ -9,6 +9,7 @@ moves the optimizer's step counter to where the parent left the schedule, and
 `StopAfter` ends training at the trial's budget. The optimizer's moments and
 the plateau/early-stopping state start afresh, as in KerasTuner's own tuners.
 
+Intermediate values are the best val_accuracy so far, as in an Optuna trial.
 Epochs are counted globally: a continued trial's intermediate values and best
 epoch count the epochs its starting weights had already trained, so its curve
 continues its parent's and `tune export-best` retrains it from scratch for its
@@ -29,6 +30,7 @@ import keras
 
 from cnntune.model.hparams import HParams
 from cnntune.search._objective import _record_history, fit_on_splits
+from cnntune.search._pruning import running_best
 from cnntune.search._settings import SearchSettings
 from cnntune.search.kerastuner._record import COMPLETE, Outcome
 
@@ -95,8 +97,9 @@ def train_planned(
 
 
 def _curve(history: dict[str, list[float]], initial_epoch: int) -> dict[int, float]:
-    values = history.get("val_accuracy", [])
-    return {initial_epoch + i: v for i, v in enumerate(values) if math.isfinite(v)}
+    """Best-so-far val_accuracy by global epoch: what an Optuna trial reports to its pruner too."""
+    best = running_best(history.get("val_accuracy", []))
+    return {initial_epoch + i: v for i, v in enumerate(best) if math.isfinite(v)}
 
 
 class _AttrSink(dict):
