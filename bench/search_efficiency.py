@@ -1,31 +1,31 @@
 """Search efficiency: pruned TPE against random search and KerasTuner Hyperband, epoch for epoch.
 
-Measured with the defaults (16x16 demo set, max 27 epochs per trial, budget
-270 epochs per search, 3 seeds; 22 minutes on 2 idle CPU cores) — best val_acc
-within the budget / epochs to first reach random search's best:
-    seed 0: tpe+hyperband 0.905 / 137   random 0.835 / 180   kt-hyperband 0.858 / never
-    seed 1: tpe+hyperband 0.895 / 36    random 0.820 / 209   kt-hyperband 0.898 / 74
-    seed 2: tpe+hyperband 0.825 / never random 0.888 / 257   kt-hyperband 0.883 / never
-    mean best: tpe+hyperband 0.875, random 0.848, kt-hyperband 0.879
-    with --methods ...,tpe+median (same draws as tpe+hyperband, median pruning
-    after epoch 9): 0.910 / 50, 0.900 / 57, 0.853 / never; mean best 0.888
-A second run (all four methods, 29 minutes) printed the same figures to the
-last digit: on a CPU with fixed seeds the bench is deterministic.
-Goals: reach random's best within a third of the budget — 1 of 3 seeds (missed);
-not worse than KerasTuner Hyperband — 0.004 below it (missed, within the noise
-of 400 validation images). Why, from the kept studies (`--keep`): with
-Hyperband, Optuna's samplers only see the trials of the same bracket; 4
-brackets at 27 epochs and 8 start-up trials each mean the ~23 trials a
-270-epoch search runs are all random draws, so the gain over random search is
-the pruner's alone. And on this synthetic set validation accuracy sits near
-chance for the first 1-3 epochs of most trials (one reached 0.89 from 0.24 at
-epoch 9), so the lowest rungs prune almost at random. At 9 epochs per trial
-and a 150-epoch budget the three methods were within noise (0.780 / 0.796 /
-0.790); Successive Halving from epoch 1 was worse still (0.758). The median
-pruner with a warm-up of a third of the epochs avoids both problems (TPE sees
-every trial; nothing is pruned on the noisiest epochs): it reached random's
-best within a third of the budget in 2 of 3 seeds and is ahead of KerasTuner
-Hyperband on the mean. Hyperband starting at epoch 3 did not help (0.861).
+Measured with `--seeds 5` (16x16 demo set, max 27 epochs per trial, budget 270
+epochs per search; 2 searches at a time, 1 TensorFlow thread each; 27 minutes
+on 2 idle CPU cores, the default 3 seeds about 16 by their searches' times) —
+best val_acc within the budget / epochs to first reach random search's best:
+    seed 0: tpe+hyperband 0.9125 / 104    random 0.8300 / 188   kt-hyperband 0.8750 / 73
+    seed 1: tpe+hyperband 0.9025 / 41     random 0.8200 / 185   kt-hyperband 0.9175 / 75
+    seed 2: tpe+hyperband 0.8575 / never  random 0.8875 / 259   kt-hyperband 0.8600 / never
+    seed 3: tpe+hyperband 0.8750 / 200    random 0.8675 / 78    kt-hyperband 0.8175 / never
+    seed 4: tpe+hyperband 0.8125 / never  random 0.8200 / 145   kt-hyperband 0.8550 / 70
+    mean best: tpe+hyperband 0.8720, random 0.8450, kt-hyperband 0.8650
+    (seeds 0-2, the default run: 0.8908, 0.8458, 0.8842)
+Random search printed the same five figures in a separate run: each search is
+deterministic for its seeds and --threads.
+Goals: not worse than KerasTuner Hyperband at equal budget — met on the mean,
+by less than the noise of 400 validation images (one image is 0.0025, one
+standard error ~0.017); reach random's best within a third of the budget — 1
+of 5 seeds (missed). Random's best is the maximum of ~280 noisy evaluations,
+and TPE spends the first 90 epochs on its 8 random start-up trials.
+PREV_FIGURES
+The default pruner changed on what this bench's kept studies (`--keep`)
+showed: Optuna's HyperbandPruner hides other brackets' trials from the
+sampler, so ~20-trial searches never left TPE's random start-up (now wrapped:
+cnntune/search/_hyperband.py); rungs at epochs 2 and 4 pruned on near-chance,
+swinging accuracies (now from a ninth of the epochs); and a trial was judged
+on its latest epoch, not its best (now the running best:
+cnntune/search/_pruning.py).
 
 Three searches per seed, on the same data, the same space, the same maximum
 epochs per trial and the same total epoch budget:
@@ -49,15 +49,16 @@ The comparison is unpaired (SEED_OFFSET): each sampler draws its own
 configurations and training seeds, so TPE's random start-up trials are not
 copies of random search's and "reaching random's best" is a fair race.
 
-The default run (about 22 minutes on 2 idle CPU cores) uses a small version
+The default run (about 16 minutes on 2 idle CPU cores) uses a small version
 of the demo set, synthesized into a temporary folder by the demo's generator
 (its 5 classes at 16x16 pixels, 2000/400 images; at 12x12 the generator's
 artifacts are too faint to learn in a few epochs), a reduced space (below) and
-budgets of 270 epochs, 27 per trial, over 3 seeds. On a GPU, scale it up:
+budgets of 270 epochs, 27 per trial, over 3 seeds. On a GPU, scale it up
+(one search at a time, so they do not share the card):
 
     python bench/search_efficiency.py                        # the default, CPU
     python bench/search_efficiency.py --demo --space default --max-epochs 27 \\
-        --budget 1200 --seeds 5 --jit-compile auto           # the 32x32 demo set, full space
+        --budget 1200 --seeds 5 --jobs 1 --jit-compile auto  # the 32x32 demo set, full space
 """
 
 from __future__ import annotations
@@ -66,9 +67,12 @@ import argparse
 import contextlib
 import dataclasses
 import logging
+import multiprocessing
+import os
 import statistics
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import optuna
@@ -193,28 +197,46 @@ class BudgetReporter(SilentReporter):
 
 def main() -> None:
     args = _parse_args()
-    _quiet_tensorflow(args.threads)
+    threads = args.threads or max(1, (os.cpu_count() or 1) // args.jobs)
     with tempfile.TemporaryDirectory(prefix="cnntune-bench-") as tmp:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         data_dir = _data_dir(args, work)
         space_file = _space_file(args, work)
+        _decode_once(data_dir, work / "cache")
         print(
             f"data {data_dir.name}; space {args.space}; max {args.max_epochs} epochs per trial, "
-            f"budget {args.budget} epochs per search, patience {args.patience}, seeds {args.seeds}"
+            f"budget {args.budget} epochs per search, patience {args.patience}, seeds {args.seeds}; "
+            f"{args.jobs} searches at a time, {threads} TensorFlow thread(s) each"
         )
-        runs = []
-        for seed in range(args.seeds):
-            for method in args.methods:  # interleaved, so background load hits every method alike
-                runs.append(run_method(method, seed, args, data_dir, space_file, work))
-                run = runs[-1]
+        # Interleaved, so background load hits every method alike. Each search runs in a
+        # process of its own with a fixed thread count: its figures depend on the seeds
+        # and --threads, not on --jobs or on which search ran beside it.
+        jobs = [(method, seed) for seed in range(args.seeds) for method in args.methods]
+        runs: list[Run] = []
+        spawn = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(args.jobs, mp_context=spawn, initializer=_quiet_tensorflow, initargs=(threads,))
+        with pool:
+            pending = [pool.submit(run_method, method, seed, args, data_dir, space_file, work) for method, seed in jobs]
+            for future in as_completed(pending):
+                run = future.result()
+                runs.append(run)
                 print(
-                    f"  seed {seed} {method:<14} {run.trials:>3} trials, {len(run.curve):>4} epochs trained, "
+                    f"  seed {run.seed} {run.method:<14} {run.trials:>3} trials, {len(run.curve):>4} epochs trained, "
                     f"{run.seconds:6.0f} s",
                     flush=True,
                 )
-            _print_seed(seed, [r for r in runs if r.seed == seed], args.budget)
+                seed_runs = [r for r in runs if r.seed == run.seed]
+                if len(seed_runs) == len(args.methods):
+                    _print_seed(run.seed, sorted(seed_runs, key=lambda r: args.methods.index(r.method)), args.budget)
     _print_summary(runs, args.budget)
+
+
+def _decode_once(data_dir: Path, cache_dir: Path) -> None:
+    """Fills the uint8 cache before searches run side by side, so none of them decodes."""
+    from cnntune.data import load_dataset
+
+    load_dataset(data_dir, cache_dir=cache_dir)
 
 
 def run_method(method: str, seed: int, args: argparse.Namespace, data_dir: Path, space: Path, work: Path) -> Run:
@@ -356,8 +378,20 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--keep", type=Path, default=None, help="keep the studies (SQLite, one per method and seed) in this folder"
     )
-    parser.add_argument("--threads", type=int, default=0, help="TF threads; 0 = TF's choice")
+    parser.add_argument(
+        "--jobs", type=_positive, default=2, help="searches run side by side, one process each (default 2)"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=0, help="TensorFlow threads per search; 0 = the cores divided by --jobs"
+    )
     return parser.parse_args()
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, but got {value}")
+    return value
 
 
 def _methods(text: str) -> list[str]:
