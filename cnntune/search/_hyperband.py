@@ -9,8 +9,9 @@ random search is the pruner's alone. `StudyWideHyperband` delegates every
 pruning decision to a `HyperbandPruner` but is not one, so TPE models the
 whole study: pruned trials rank by the epoch they reached and their value
 there, as BOHB pools observations across brackets.
-bench/search_efficiency.py measured it (with the first rung below) ahead of
-the bracket-split default: see the README's measured figures.
+With the first rung below and best-so-far reports, bench/search_efficiency.py
+measured it 0.015 ahead of the plain pruner on the mean best of 5 seeds (within
+the bench's noise): see the README's "Search efficiency".
 """
 
 from __future__ import annotations
