@@ -2,8 +2,7 @@
 
 A trial's value is its best epoch (EarlyStopping restores it), so the pruner
 should judge the best epoch so far, not the latest. The two differ a lot on
-small CNNs: validation accuracy swings by 0.2-0.3 between epochs (BatchNorm
-statistics at a high learning rate), and a trial at 0.74 in epoch 7 was pruned
+small CNNs: validation accuracy swings by 0.2-0.3 between epochs, and a trial at 0.74 in epoch 7 was pruned
 at 0.45 in epoch 10 and never seen again (bench/search_efficiency.py, kept
 studies). Reporting the running best also ranks pruned trials for TPE by the
 best they showed, not by a dip. The raw per-epoch curve stays in the trial's
