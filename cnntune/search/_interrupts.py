@@ -13,6 +13,11 @@ run trials install their own handler:
   the trial trains on (seen about once in 40 interrupts, in TensorFlow's
   epoch loop). The handler therefore also records the request, and the trial
   loop checks it after every epoch and before every trial.
+- Raised while TensorFlow's C++ code runs, the KeyboardInterrupt can come back
+  out of pybind11 as another exception ("RuntimeError: ... MISMATCH of
+  original and normalized active exception types ... REPLACED BY
+  KeyboardInterrupt"), which would fail the trial as an error. Training runs
+  under `interrupts_restored`, which turns it back into the interrupt.
 """
 
 from __future__ import annotations
@@ -55,6 +60,21 @@ def raise_if_stop_requested() -> None:
     """Raises KeyboardInterrupt if a stop signal came, even one whose interrupt was swallowed."""
     if _stop_request:
         raise KeyboardInterrupt(_stop_request[-1])
+
+
+@contextlib.contextmanager
+def interrupts_restored() -> Iterator[None]:
+    """Within the block, any error raised while a stop signal is pending becomes that signal's interrupt.
+
+    The pending request, not the exception's type, says what happened: native
+    code may have rewrapped the KeyboardInterrupt in any exception type.
+    """
+    try:
+        yield
+    except Exception as exc:
+        if _stop_request:
+            raise KeyboardInterrupt(_stop_request[-1]) from exc
+        raise
 
 
 def stop_request_callback() -> Any:

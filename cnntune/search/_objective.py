@@ -13,7 +13,7 @@ from typing import Any
 
 from cnntune.errors import TrialFailed
 from cnntune.model.hparams import HParams
-from cnntune.search._interrupts import interruption_reason, stop_request_callback
+from cnntune.search._interrupts import interruption_reason, interrupts_restored, stop_request_callback
 from cnntune.search._reporter import Reporter, SilentReporter
 from cnntune.search._settings import SearchSettings
 from cnntune.spaces import Space, suggest_params
@@ -86,19 +86,21 @@ def train_trial(trial: Any, hp: HParams, dataset: Any, settings: SearchSettings,
 def fit_on_splits(hp: HParams, dataset: Any, config: Any, callbacks: list[Any], recorder: Any) -> Any:
     """Trains on the train split, validating every epoch; a stop signal ends it at the next epoch end.
 
-    Both engines train through here, so a trial is trained the same way whichever decided to run it.
+    Both engines train through here, so a trial is trained the same way whichever decided to run it,
+    and a stop signal comes out as KeyboardInterrupt whatever native code made of it.
     """
     from cnntune.model.training import fit_model
 
-    return fit_model(
-        hp,
-        (dataset.train.images, dataset.train.labels),
-        (dataset.validation.images, dataset.validation.labels),
-        num_classes=dataset.num_classes,
-        config=config,
-        callbacks=[*callbacks, stop_request_callback()],
-        recorder=recorder,
-    )
+    with interrupts_restored():
+        return fit_model(
+            hp,
+            (dataset.train.images, dataset.train.labels),
+            (dataset.validation.images, dataset.validation.labels),
+            num_classes=dataset.num_classes,
+            config=config,
+            callbacks=[*callbacks, stop_request_callback()],
+            recorder=recorder,
+        )
 
 
 def _best_val_accuracy(history: dict[str, list[float]]) -> float:

@@ -9,7 +9,7 @@ import signal
 import pytest
 
 from cnntune.search import stop_signals
-from cnntune.search._interrupts import interruption_reason, raise_if_stop_requested
+from cnntune.search._interrupts import interruption_reason, interrupts_restored, raise_if_stop_requested
 
 
 def test_stop_signals_sigterm_raises_keyboard_interrupt_naming_it():
@@ -33,3 +33,23 @@ def test_stop_signals_restores_the_handlers_and_forgets_the_request():
         os.kill(os.getpid(), signal.SIGINT)
     assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
     raise_if_stop_requested()  # nothing pending after the block
+
+
+def _rewrapped_interrupt(signum: int) -> None:
+    """What pybind11 sometimes makes of a KeyboardInterrupt raised inside TensorFlow's C++ code."""
+    try:
+        os.kill(os.getpid(), signum)
+    except KeyboardInterrupt as exc:
+        raise RuntimeError("MISMATCH of original and normalized active exception types") from exc
+
+
+def test_interrupts_restored_rewrapped_interrupt_comes_out_as_the_signal():
+    with stop_signals(), pytest.raises(KeyboardInterrupt) as caught, interrupts_restored():
+        _rewrapped_interrupt(signal.SIGTERM)
+    assert interruption_reason(caught.value) == "interrupted (SIGTERM)"
+    assert isinstance(caught.value.__cause__, RuntimeError)
+
+
+def test_interrupts_restored_error_without_a_stop_signal_is_left_alone():
+    with stop_signals(), pytest.raises(ValueError, match="bad shape"), interrupts_restored():
+        raise ValueError("bad shape")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import signal
+
 import optuna
 import pytest
 
 from cnntune.errors import SearchError, StorageError
-from cnntune.search import SearchSettings, run_search
+from cnntune.search import SearchSettings, run_search, stop_signals
+from cnntune.search._reporter import SilentReporter
 
 pytestmark = pytest.mark.slow
 
@@ -97,6 +101,36 @@ def test_trial_pruned_when_pruner_says_so(tiny_data, tiny_space, tmp_path):
     trial = study.trials[0]
     assert trial.state == optuna.trial.TrialState.PRUNED
     assert len(trial.user_attrs["history"]["val_accuracy"]) == 1  # stopped after epoch 1 of 2
+
+
+class _InterruptMidEpoch(SilentReporter):
+    """Sends Ctrl-C during the first batch and lets it out as pybind11 sometimes does: as a RuntimeError."""
+
+    def keras_callback(self, number):
+        import keras
+
+        def interrupt(batch, logs):
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+            except KeyboardInterrupt as exc:
+                raise RuntimeError("MISMATCH ... REPLACED BY KeyboardInterrupt: Ctrl-C") from exc
+
+        return keras.callbacks.LambdaCallback(on_train_batch_end=interrupt)
+
+
+def test_trial_interrupted_inside_native_code_fails_as_interrupted(tiny_data, tiny_space, tmp_path):
+    from cnntune.data import load_dataset
+    from cnntune.search._objective import TrialObjective
+    from cnntune.spaces import load_space
+
+    dataset = load_dataset(tiny_data, cache_dir=tmp_path / "cache")
+    study = optuna.create_study(direction="maximize")
+    objective = TrialObjective(dataset, load_space(tiny_space), SETTINGS, _InterruptMidEpoch())
+    with stop_signals(), pytest.raises(KeyboardInterrupt):
+        study.optimize(objective, n_trials=1)
+
+    assert [t.state.name for t in study.trials] == ["FAIL"]
+    assert study.trials[0].user_attrs["fail_reason"] == "interrupted (Ctrl-C)"
 
 
 def test_diverging_trial_fails_with_reason_and_study_goes_on(tiny_data, sqlite_url, tmp_path):
