@@ -7,30 +7,20 @@ import datetime
 import optuna
 import pytest
 from click.testing import CliRunner
+from tiny_searches import run_tiny_search
 from tiny_spaces import WITH_SGD_MOMENTUM
 
 from cnntune.cli import cli
 from cnntune.errors import SearchError
-from cnntune.search import SearchSettings, run_search
+from cnntune.search import SearchSettings
 from cnntune.spaces import load_space, to_distributions
 
-SETTINGS = SearchSettings(max_epochs=2, patience=2, seed=7, pruner="none")
 ATTRS = {"best_epoch", "epochs_run", "param_count", "train_seconds", "images_per_second", "history"}
 
 
 def _run(data, url, cache, space, trials, **kwargs):
-    kwargs.setdefault("settings", SETTINGS)
     kwargs.setdefault("kt_algorithm", "random")
-    return run_search(
-        data_dir=data,
-        cache_dir=cache,
-        storage_url=url,
-        study_name="s",
-        trials=trials,
-        space_file=space,
-        engine="keras-tuner",
-        **kwargs,
-    )
+    return run_tiny_search(data, url, cache, space, trials, engine="keras-tuner", **kwargs)
 
 
 @pytest.fixture(scope="module")

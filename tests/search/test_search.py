@@ -7,31 +7,17 @@ import signal
 
 import optuna
 import pytest
+from tiny_searches import TINY_SETTINGS, run_tiny_search
 
 from cnntune.errors import SearchError, StorageError
-from cnntune.search import SearchSettings, run_search, stop_signals
+from cnntune.search import SearchSettings, stop_signals
 from cnntune.search._reporter import SilentReporter
 
 pytestmark = pytest.mark.slow
 
-SETTINGS = SearchSettings(max_epochs=2, patience=2, seed=7, pruner="none")
-
-
-def _run(data, url, cache, space, trials, **kwargs):
-    kwargs.setdefault("settings", SETTINGS)
-    return run_search(
-        data_dir=data,
-        cache_dir=cache,
-        storage_url=url,
-        study_name="s",
-        trials=trials,
-        space_file=space,
-        **kwargs,
-    )
-
 
 def test_run_search_three_trials_complete_and_record_attrs(tiny_data, sqlite_url, tiny_space, tmp_path):
-    summary = _run(tiny_data, sqlite_url, tmp_path / "cache", tiny_space, 3)
+    summary = run_tiny_search(tiny_data, sqlite_url, tmp_path / "cache", tiny_space, 3)
 
     assert summary.complete == 3 and summary.ran_here == 3
     study = optuna.load_study(study_name="s", storage=sqlite_url)
@@ -57,28 +43,28 @@ def test_run_search_three_trials_complete_and_record_attrs(tiny_data, sqlite_url
 
 def test_run_search_rerun_stops_at_target(tiny_data, sqlite_url, tiny_space, tmp_path):
     cache = tmp_path / "cache"
-    _run(tiny_data, sqlite_url, cache, tiny_space, 2)
-    again = _run(tiny_data, sqlite_url, cache, tiny_space, 2)
-    more = _run(tiny_data, sqlite_url, cache, None, 3)  # no --space: the study's own
+    run_tiny_search(tiny_data, sqlite_url, cache, tiny_space, 2)
+    again = run_tiny_search(tiny_data, sqlite_url, cache, tiny_space, 2)
+    more = run_tiny_search(tiny_data, sqlite_url, cache, None, 3)  # no --space: the study's own
 
     assert again.ran_here == 0 and again.complete == 2
     assert more.ran_here == 1 and more.complete == 3
 
 
 def test_run_search_other_data_is_refused(tiny_data, other_tiny_data, sqlite_url, tiny_space, tmp_path):
-    _run(tiny_data, sqlite_url, tmp_path / "cache", tiny_space, 1)
+    run_tiny_search(tiny_data, sqlite_url, tmp_path / "cache", tiny_space, 1)
     with pytest.raises(StorageError, match="was run on other data"):
-        _run(other_tiny_data, sqlite_url, tmp_path / "cache", tiny_space, 2)
+        run_tiny_search(other_tiny_data, sqlite_url, tmp_path / "cache", tiny_space, 2)
 
 
 def test_run_search_other_space_or_settings_is_refused(tiny_data, sqlite_url, tiny_space, tmp_path):
-    _run(tiny_data, sqlite_url, tmp_path / "cache", tiny_space, 1)
+    run_tiny_search(tiny_data, sqlite_url, tmp_path / "cache", tiny_space, 1)
     other = tmp_path / "other.toml"
     other.write_text(tiny_space.read_text().replace("high = 2", "high = 3", 1))
     with pytest.raises(SearchError, match="another search space .*depth"):
-        _run(tiny_data, sqlite_url, tmp_path / "cache", other, 2)
+        run_tiny_search(tiny_data, sqlite_url, tmp_path / "cache", other, 2)
     with pytest.raises(SearchError, match="max_epochs: study 2, now 3"):
-        _run(
+        run_tiny_search(
             tiny_data,
             sqlite_url,
             tmp_path / "cache",
@@ -96,7 +82,7 @@ def test_trial_pruned_when_pruner_says_so(tiny_data, tiny_space, tmp_path):
     dataset = load_dataset(tiny_data, cache_dir=tmp_path / "cache")
     # No accuracy can exceed 1.01: the first reported epoch must be pruned.
     study = optuna.create_study(direction="maximize", pruner=optuna.pruners.ThresholdPruner(lower=1.01))
-    study.optimize(TrialObjective(dataset, load_space(tiny_space), SETTINGS), n_trials=1)
+    study.optimize(TrialObjective(dataset, load_space(tiny_space), TINY_SETTINGS), n_trials=1)
 
     trial = study.trials[0]
     assert trial.state == optuna.trial.TrialState.PRUNED
@@ -125,7 +111,7 @@ def test_trial_interrupted_inside_native_code_fails_as_interrupted(tiny_data, ti
 
     dataset = load_dataset(tiny_data, cache_dir=tmp_path / "cache")
     study = optuna.create_study(direction="maximize")
-    objective = TrialObjective(dataset, load_space(tiny_space), SETTINGS, _InterruptMidEpoch())
+    objective = TrialObjective(dataset, load_space(tiny_space), TINY_SETTINGS, _InterruptMidEpoch())
     with stop_signals(), pytest.raises(KeyboardInterrupt):
         study.optimize(objective, n_trials=1)
 
@@ -140,14 +126,14 @@ def test_diverging_trial_fails_with_reason_and_study_goes_on(tiny_data, sqlite_u
         '[params.optimizer]\nkind = "categorical"\nchoices = ["sgd"]\n'
     )
     with pytest.raises(SearchError, match="5 trials in a row failed; the last because: diverged"):
-        _run(tiny_data, sqlite_url, tmp_path / "cache", space, 1)
+        run_tiny_search(tiny_data, sqlite_url, tmp_path / "cache", space, 1)
     study = optuna.load_study(study_name="s", storage=sqlite_url)
     assert [t.state.name for t in study.trials] == ["FAIL"] * 5
     assert all("diverged" in t.user_attrs["fail_reason"] for t in study.trials)
 
 
 def test_isolated_trials_record_like_in_process_ones(tiny_data, sqlite_url, tiny_space, tmp_path):
-    summary = _run(tiny_data, sqlite_url, tmp_path / "cache", tiny_space, 1, isolate=True)
+    summary = run_tiny_search(tiny_data, sqlite_url, tmp_path / "cache", tiny_space, 1, isolate=True)
 
     assert summary.complete == 1
     trial = optuna.load_study(study_name="s", storage=sqlite_url).trials[0]

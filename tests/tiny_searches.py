@@ -1,0 +1,24 @@
+"""The tiny search the search tests run: 2-epoch unpruned trials on the conftest's data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cnntune.search import SearchSettings, run_search
+
+TINY_SETTINGS = SearchSettings(max_epochs=2, patience=2, seed=7, pruner="none")
+
+
+def run_tiny_search(data: Path, url: str, cache: Path, space: Path, trials: int, **kwargs: Any) -> Any:
+    """`run_search` on study "s" with `TINY_SETTINGS` unless `settings` is given."""
+    kwargs.setdefault("settings", TINY_SETTINGS)
+    return run_search(
+        data_dir=data,
+        cache_dir=cache,
+        storage_url=url,
+        study_name="s",
+        trials=trials,
+        space_file=space,
+        **kwargs,
+    )
