@@ -40,7 +40,8 @@ import tensorflow as tf
 
 from cnntune.data.augment import AugmentConfig
 from cnntune.data.pipeline import train_pipeline
-from cnntune.model import HParams, build_model, compile_model
+from cnntune.model import HParams
+from cnntune.model.training import build_model, compile_model
 
 _NONE = AugmentConfig()
 _OURS = AugmentConfig(cutout_p=1.0, cutout_size=0.25, cutmix_p=1.0, cutmix_alpha=1.0)

@@ -33,7 +33,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from cnntune.data import load_dataset, synthesize
-    from cnntune.search import SearchSettings
+    from cnntune.model import TrainingSettings
     from cnntune.search._objective import TrialObjective
     from cnntune.spaces import default_space
 
@@ -41,7 +41,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = synthesize(Path(tmp) / "demo", train=600, validation=200, test=10, size=args.size, seed=0)
         dataset = load_dataset(data, cache_dir=Path(tmp) / "cache")
-        objective = TrialObjective(dataset, default_space(), SearchSettings(max_epochs=args.epochs, pruner="none"))
+        objective = TrialObjective(dataset, default_space(), TrainingSettings(max_epochs=args.epochs))
         study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0))
         series = []
         for index in range(args.trials):

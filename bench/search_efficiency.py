@@ -107,6 +107,7 @@ from pathlib import Path
 
 import optuna
 
+from cnntune.model import TrainingSettings
 from cnntune.search import SearchSettings, SilentReporter, run_search
 
 METHODS = {  # name: (engine, sampler, pruner); the KerasTuner engine ignores sampler and pruner
@@ -273,11 +274,10 @@ def run_method(method: str, seed: int, args: argparse.Namespace, data_dir: Path,
     engine, sampler, pruner = METHODS[method]
     name = f"{method}-{seed}"
     url = f"sqlite:///{work / (name + '.db')}"
-    settings = SearchSettings(
+    settings = SearchSettings(sampler=sampler, pruner=pruner)
+    training = TrainingSettings(
         max_epochs=args.max_epochs,
         patience=args.patience,
-        sampler=sampler,
-        pruner=pruner,
         seed=SEED_OFFSET[method] + seed,
         jit_compile=args.jit_compile,
     )
@@ -291,6 +291,7 @@ def run_method(method: str, seed: int, args: argparse.Namespace, data_dir: Path,
             trials=10**6,  # the budget ends the search, not a trial count
             space_file=space,
             settings=settings,
+            training=training,
             engine=engine,
             kt_algorithm="hyperband",
             reporter=BudgetReporter(args.budget),
@@ -373,7 +374,7 @@ def _space_file(args: argparse.Namespace, work: Path) -> Path | None:
 
 
 def _quiet_tensorflow(threads: int) -> None:
-    from cnntune.model.device import configure_tensorflow, import_tensorflow_quietly
+    from cnntune.model import configure_tensorflow, import_tensorflow_quietly
 
     import_tensorflow_quietly()
     configure_tensorflow(threads=threads or None)

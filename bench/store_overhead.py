@@ -23,6 +23,7 @@ from pathlib import Path
 
 import optuna
 
+from cnntune.model import TrainingSettings
 from cnntune.search import SearchSettings
 from cnntune.search._loop import run_trials
 from cnntune.search._reporter import SilentReporter
@@ -64,7 +65,8 @@ def seconds_per_trial(url: str, *, trials: int, epochs: int, sampler: str, prefi
             fingerprint="0" * 64,
             data_dir=Path(tmp),
             space_file=space_file,
-            settings=SearchSettings(sampler=sampler, max_epochs=epochs),
+            settings=SearchSettings(sampler=sampler),
+            training=TrainingSettings(max_epochs=epochs),
             force=False,
         )
     study = opened.study
@@ -84,8 +86,8 @@ def seconds_per_trial(url: str, *, trials: int, epochs: int, sampler: str, prefi
 def real_trial_seconds(epochs: int) -> float:
     """One trial of the default hyperparameters on the demo set, `epochs` epochs."""
     from cnntune.data import demo_data_dir, load_dataset
-    from cnntune.model.hparams import HParams
-    from cnntune.model.training import FitConfig, fit_model
+    from cnntune.model import HParams
+    from cnntune.model.training import fit_model
 
     cache = Path(tempfile.gettempdir()) / "cnntune-bench-cache"
     dataset = load_dataset(demo_data_dir(cache), cache_dir=cache)
@@ -94,7 +96,7 @@ def real_trial_seconds(epochs: int) -> float:
         (dataset.train.images, dataset.train.labels),
         (dataset.validation.images, dataset.validation.labels),
         num_classes=dataset.num_classes,
-        config=FitConfig(epochs=epochs, patience=epochs),
+        settings=TrainingSettings(max_epochs=epochs, patience=epochs),
     )
     return result.train_seconds
 
@@ -116,6 +118,7 @@ def concurrent_trials_per_second(url: str, workers: int, target: int) -> float:
             data_dir=Path(tmp),
             space_file=None,
             settings=SearchSettings(sampler="random"),
+            training=TrainingSettings(),
             force=False,
         )
     context = multiprocessing.get_context("spawn")

@@ -14,11 +14,13 @@ from pathlib import Path
 import click
 
 from cnntune import __version__
-from cnntune.errors import CnnTuneError
-from cnntune.search import ENGINES, KT_ALGORITHMS, PRUNERS, SAMPLERS
+from cnntune.errors import CnnTuneError, SearchInterrupted
+from cnntune.model import CHANNELS, JIT_MODES, TrainingSettings
+from cnntune.search import ENGINES, KT_ALGORITHMS, PRUNERS, SAMPLERS, SearchSettings
 
 DEFAULT_STORAGE = "sqlite:///tune.db"
-CHANNELS = click.Choice(["auto", "rgb", "rgba"])
+TRAINING = TrainingSettings()  # the option defaults below read the one owner of each default
+SEARCH = SearchSettings()
 
 
 def _console():
@@ -40,6 +42,9 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except SearchInterrupted as exc:
+            click.echo(f"\ninterrupted: {exc}", err=True)
+            ctx.exit(130)
         except CnnTuneError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(2)
@@ -55,8 +60,8 @@ cache_dir_option = click.option(
 )
 channels_option = click.option(
     "--channels",
-    type=CHANNELS,
-    default="auto",
+    type=click.Choice(CHANNELS),
+    default=TRAINING.channels,
     show_default=True,
     help="Image channels: auto keeps alpha when the PNGs carry it.",
 )
@@ -244,28 +249,28 @@ def space_init(file: Path, force: bool, demo: bool) -> None:
 @click.option(
     "--max-epochs",
     type=click.IntRange(min=1),
-    default=20,
+    default=TRAINING.max_epochs,
     show_default=True,
     help="Epochs per trial at most.",
 )
 @click.option(
     "--patience",
     type=click.IntRange(min=1),
-    default=5,
+    default=TRAINING.patience,
     show_default=True,
     help="Early-stopping patience, epochs.",
 )
 @click.option(
     "--sampler",
     type=click.Choice(SAMPLERS),
-    default="tpe",
+    default=SEARCH.sampler,
     show_default=True,
     help="Picks each trial's parameters from the study so far.",
 )
 @click.option(
     "--pruner",
     type=click.Choice(PRUNERS),
-    default="hyperband",
+    default=SEARCH.pruner,
     show_default=True,
     help="Cuts poor trials early; median (after a third of --max-epochs) measured better below ~50 trials.",
 )
@@ -279,8 +284,8 @@ def space_init(file: Path, force: bool, demo: bool) -> None:
 @click.option("--mixed-precision", is_flag=True, help="float16 compute (GPUs).")
 @click.option(
     "--jit-compile",
-    type=click.Choice(["auto", "on", "off"]),
-    default="auto",
+    type=click.Choice(JIT_MODES),
+    default=TRAINING.jit_compile,
     show_default=True,
     help="XLA compilation.",
 )
@@ -339,49 +344,39 @@ def start(
     cache_dir,
 ) -> None:
     """Run (or resume) a study until it has --trials finished trials."""
-    from cnntune.model.device import import_tensorflow_quietly
+    from cnntune.model import import_tensorflow_quietly
     from cnntune.report.terminal import search_summary_text
-    from cnntune.search import SearchSettings, run_search, stop_signals
-    from cnntune.search.live_view import LiveView
+    from cnntune.search import run_search, watched_search
 
     import_tensorflow_quietly()
-    settings = SearchSettings(
+    settings = SearchSettings(sampler=sampler, pruner=pruner)
+    training = TrainingSettings(
         max_epochs=max_epochs,
         patience=patience,
-        sampler=sampler,
-        pruner=pruner,
         seed=seed,
         channels=channels,
         mixed_precision=mixed_precision,
         jit_compile=jit_compile,
     )
-    view = LiveView()
-    try:
-        with stop_signals():
-            summary = run_search(
-                data_dir=data_dir,
-                cache_dir=cache_dir,
-                storage_url=storage_url,
-                study_name=study_name,
-                trials=trials,
-                timeout=timeout,
-                space_file=space_file,
-                settings=settings,
-                force=force,
-                workers=workers,
-                isolate=isolate,
-                heartbeat=_heartbeat(heartbeat_interval, grace_period, max_retry),
-                reporter=view,
-                engine=engine,
-                kt_algorithm=kt_algorithm,
-            )
-    except KeyboardInterrupt:
-        view.search_ended()
-        click.echo(
-            "\ninterrupted: the running trial was marked FAIL. Resume with the same command.",
-            err=True,
+    with watched_search("the running trial was marked FAIL. Resume with the same command.") as view:
+        summary = run_search(
+            data_dir=data_dir,
+            cache_dir=cache_dir,
+            storage_url=storage_url,
+            study_name=study_name,
+            trials=trials,
+            timeout=timeout,
+            space_file=space_file,
+            settings=settings,
+            training=training,
+            force=force,
+            workers=workers,
+            isolate=isolate,
+            heartbeat=_heartbeat(heartbeat_interval, grace_period, max_retry),
+            reporter=view,
+            engine=engine,
+            kt_algorithm=kt_algorithm,
         )
-        sys.exit(130)
     view.console.print(search_summary_text(summary))
 
 
@@ -412,30 +407,23 @@ def worker(
     cache_dir,
 ) -> None:
     """Join an existing study (from any machine) and run its trials."""
-    from cnntune.model.device import import_tensorflow_quietly
+    from cnntune.model import import_tensorflow_quietly
     from cnntune.report.terminal import search_summary_text
-    from cnntune.search import run_worker, stop_signals
-    from cnntune.search.live_view import LiveView
+    from cnntune.search import run_worker, watched_search
 
     import_tensorflow_quietly()
-    view = LiveView()
-    try:
-        with stop_signals():
-            summary = run_worker(
-                storage_url=storage_url,
-                study_name=study_name,
-                data_dir=data_dir,
-                cache_dir=cache_dir,
-                trials=trials,
-                timeout=timeout,
-                isolate=isolate,
-                heartbeat=_heartbeat(heartbeat_interval, grace_period, max_retry),
-                reporter=view,
-            )
-    except KeyboardInterrupt:
-        view.search_ended()
-        click.echo("\ninterrupted: the running trial was marked FAIL.", err=True)
-        sys.exit(130)
+    with watched_search("the running trial was marked FAIL.") as view:
+        summary = run_worker(
+            storage_url=storage_url,
+            study_name=study_name,
+            data_dir=data_dir,
+            cache_dir=cache_dir,
+            trials=trials,
+            timeout=timeout,
+            isolate=isolate,
+            heartbeat=_heartbeat(heartbeat_interval, grace_period, max_retry),
+            reporter=view,
+        )
     view.console.print(search_summary_text(summary))
 
 
@@ -507,7 +495,7 @@ def copy(from_url, to_url, study_name, to_study) -> None:
 @cache_dir_option
 def export_best(study_name, storage_url, out, epochs, seeds, fit_on, tta, force, data_dir, cache_dir) -> None:
     """Retrain the best trial and export it as a SavedModel (uint8 images in, probabilities out)."""
-    from cnntune.model.device import import_tensorflow_quietly
+    from cnntune.model import import_tensorflow_quietly
 
     import_tensorflow_quietly()
     from cnntune.export import export_best as run_export
@@ -555,7 +543,7 @@ def export_best(study_name, storage_url, out, epochs, seeds, fit_on, tta, force,
 @cache_dir_option
 def predict(model_dir, data_dir, split, out, proba, cache_dir) -> None:
     """Classify a split's images with an exported model (MODEL_DIR) and write the submission CSV."""
-    from cnntune.model.device import import_tensorflow_quietly
+    from cnntune.model import import_tensorflow_quietly
 
     import_tensorflow_quietly()
     from cnntune.export import predict as predict_split

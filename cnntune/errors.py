@@ -30,6 +30,10 @@ class SearchError(CnnTuneError):
     """A search cannot start or resume with the options given."""
 
 
+class SearchInterrupted(CnnTuneError):
+    """Ctrl-C or SIGTERM stopped a search; the CLI exits 130 (the shell's code for SIGINT), not 2."""
+
+
 class ReportError(CnnTuneError):
     """A report cannot be written, or the dashboard cannot be served (port in use)."""
 

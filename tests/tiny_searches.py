@@ -5,14 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cnntune.model import TrainingSettings
 from cnntune.search import SearchSettings, run_search
 
-TINY_SETTINGS = SearchSettings(max_epochs=2, patience=2, seed=7, pruner="none")
+TINY_SETTINGS = SearchSettings(pruner="none")
+TINY_TRAINING = TrainingSettings(max_epochs=2, patience=2, seed=7)
 
 
 def run_tiny_search(data: Path, url: str, cache: Path, space: Path, trials: int, **kwargs: Any) -> Any:
-    """`run_search` on study "s" with `TINY_SETTINGS` unless `settings` is given."""
+    """`run_search` on study "s" with `TINY_SETTINGS` and `TINY_TRAINING` unless given."""
     kwargs.setdefault("settings", TINY_SETTINGS)
+    kwargs.setdefault("training", TINY_TRAINING)
     return run_search(
         data_dir=data,
         cache_dir=cache,

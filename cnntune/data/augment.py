@@ -23,14 +23,10 @@ from __future__ import annotations
 
 import dataclasses
 from numbers import Integral
-from typing import TYPE_CHECKING
 
 import tensorflow as tf
 
-if TYPE_CHECKING:
-    from cnntune.model.hparams import HParams
-
-_FLIP_P = 0.5  # a horizontal flip is a coin toss per sample, as in HParams.flip
+_FLIP_P = 0.5  # a horizontal flip is a coin toss per sample, as in the `flip` hyperparameter
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,17 +47,6 @@ class AugmentConfig:
                 raise ValueError(f"AugmentConfig.{name} must be in [0, 1], but got {value!r}")
         if self.cutmix_alpha <= 0.0:
             raise ValueError(f"AugmentConfig.cutmix_alpha must be > 0, but got {self.cutmix_alpha!r}")
-
-    @classmethod
-    def from_hparams(cls, hp: HParams) -> AugmentConfig:
-        """The augmentation part of a trial's hyperparameters."""
-        return cls(
-            flip=hp.flip,
-            cutout_p=hp.cutout_p,
-            cutout_size=hp.cutout_size,
-            cutmix_p=hp.cutmix_p,
-            cutmix_alpha=hp.cutmix_alpha,
-        )
 
     @property
     def is_identity(self) -> bool:

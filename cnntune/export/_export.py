@@ -27,7 +27,7 @@ from cnntune.export._retrain import (
 from cnntune.export._savedmodel import INPUT_NAME, SAVEDMODEL_DIR, SIGNATURE, check_reload, export_savedmodel
 from cnntune.export._scores import ValidationScores, score_members, validation_record
 from cnntune.export._wrapper import TTA_MODES, build_export_model, member_probabilities
-from cnntune.model.hparams import HParams
+from cnntune.model import HParams
 from cnntune.storage import load_existing_study, mask_url, read_metadata
 
 

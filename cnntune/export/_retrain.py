@@ -18,8 +18,8 @@ import keras
 import numpy as np
 
 from cnntune.errors import ExportError
-from cnntune.model.hparams import HParams
-from cnntune.model.training import FitConfig, fit_model
+from cnntune.model import HParams, TrainingSettings
+from cnntune.model.training import fit_model
 
 FIT_ON = ("train", "train+validation")
 Printer = Callable[[str], None]
@@ -38,10 +38,7 @@ class RetrainPlan:
     epochs: int
     seeds: tuple[int, ...]
     fit_on: str
-    patience: int
-    plateau_patience: int
-    mixed_precision: bool
-    jit_compile: bool | str
+    training: TrainingSettings  # the study's, as recorded; epochs and seed are set per member
 
 
 @dataclasses.dataclass
@@ -78,17 +75,13 @@ def plan_retrain(
     if epochs is None:
         epochs = _default_epochs(trial, n_train=n_train, n_validation=n_validation, fit_on=fit_on)
     base = int(settings.get("seed") or 0) + trial.number
-    jit = settings.get("jit_compile", "auto")
     return RetrainPlan(
         trial_number=trial.number,
         params=dict(trial.params),
         epochs=epochs,
         seeds=tuple(base + k for k in range(seeds)),
         fit_on=fit_on,
-        patience=int(settings.get("patience", 5)),
-        plateau_patience=int(settings.get("plateau_patience", 2)),
-        mixed_precision=bool(settings.get("mixed_precision", False)),
-        jit_compile={"on": True, "off": False}.get(jit, "auto"),
+        training=TrainingSettings.from_dict(settings),
     )
 
 
@@ -141,20 +134,12 @@ def _train_member(
         f"member {k + 1}/{len(plan.seeds)} (seed {seed}): training on {plan.fit_on} "
         f"for {plan.epochs} epochs ({len(train[0])} images)"
     )
-    config = FitConfig(
-        epochs=plan.epochs,
-        patience=plan.patience,
-        plateau_patience=plan.plateau_patience,
-        seed=seed,
-        mixed_precision=plan.mixed_precision,
-        jit_compile=plan.jit_compile,
-    )
     result = fit_model(
         hp,
         train,
         validation,
         num_classes=num_classes,
-        config=config,
+        settings=plan.training.replace(max_epochs=plan.epochs, seed=seed),
         callbacks=[EpochPrinter(printer, plan.epochs)],
     )
     if result.diverged:

@@ -1,32 +1,42 @@
-"""The model a trial trains: hyperparameters, CNN builder, optimizer and compile step.
+"""The model a trial trains: its hyperparameters and their allowed values, its training settings.
 
-Importing this package does not import Keras or TensorFlow (`HParams` is plain
-data the search and the CLI use): the Keras functions load on first access.
+This package's face is plain data (no Keras or TensorFlow import), so the
+search, the CLI and `tune --help` can use it instantly. Everything that needs
+Keras — building, compiling, fitting a model, and its cost — is the public
+module `cnntune.model.training`, imported only where a model is trained.
 """
 
-from __future__ import annotations
+from cnntune.model._device import configure_tensorflow, import_tensorflow_quietly
+from cnntune.model._hparams import (
+    BLOCK_TYPES,
+    COLOUR_SPACES,
+    DOMAINS,
+    LR_SCHEDULES,
+    OPTIMIZERS,
+    STEMS,
+    Domain,
+    HParams,
+    check_space,
+    check_value,
+    known_names,
+)
+from cnntune.model._settings import CHANNELS, JIT_MODES, TrainingSettings
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
-from cnntune.model.hparams import HParams
-
-if TYPE_CHECKING:
-    from cnntune.model.builder import build_model
-    from cnntune.model.compile import compile_model
-    from cnntune.model.optim import build_optimizer, uses_plateau
-
-__all__ = ["HParams", "build_model", "build_optimizer", "compile_model", "uses_plateau"]
-
-_LAZY = {
-    "build_model": "cnntune.model.builder",
-    "build_optimizer": "cnntune.model.optim",
-    "uses_plateau": "cnntune.model.optim",
-    "compile_model": "cnntune.model.compile",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(_LAZY[name]), name)
+__all__ = [
+    "BLOCK_TYPES",
+    "CHANNELS",
+    "COLOUR_SPACES",
+    "DOMAINS",
+    "JIT_MODES",
+    "LR_SCHEDULES",
+    "OPTIMIZERS",
+    "STEMS",
+    "Domain",
+    "HParams",
+    "TrainingSettings",
+    "check_space",
+    "check_value",
+    "configure_tensorflow",
+    "import_tensorflow_quietly",
+    "known_names",
+]

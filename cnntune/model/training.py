@@ -1,170 +1,25 @@
-"""Fit one model from hyperparameters: the loop every trial and every export runs.
+"""The Keras side of the model package: build, compile, fit a CNN, and what it costs.
 
-Early stopping restores the best epoch's weights, LR-on-plateau runs when the
-schedule asks for it, and a NaN loss stops training at once. Search trials and
-`tune export-best` share this function so a retrained model is trained exactly
-as its trial was.
+Importing this module imports Keras and TensorFlow, so only the code paths that
+train, export or predict import it (`cnntune.model` itself is plain data).
 """
 
-from __future__ import annotations
+from cnntune.model._builder import BN_MOMENTUM, build_model
+from cnntune.model._colour import ColourSpace
+from cnntune.model._compile import compile_model
+from cnntune.model._optim import build_optimizer, learning_rate_schedule, uses_plateau
+from cnntune.model._training import FitResult, HistoryRecorder, augment_config, fit_model
 
-import dataclasses
-import math
-import time
-from collections.abc import Sequence
-from typing import Any
-
-import keras
-import numpy as np
-
-from cnntune.data.augment import AugmentConfig
-from cnntune.data.pipeline import eval_pipeline, train_pipeline
-from cnntune.model.builder import build_model
-from cnntune.model.compile import compile_model
-from cnntune.model.fit_config import FitConfig
-from cnntune.model.hparams import HParams
-from cnntune.model.optim import uses_plateau
-
-
-@dataclasses.dataclass
-class FitResult:
-    """A trained model and what its training measured."""
-
-    model: Any
-    history: dict[str, list[float]]
-    epochs_run: int
-    best_epoch: int  # 1-based; the weights the model holds now
-    best_val_accuracy: float | None
-    train_seconds: float
-    images_per_second: float
-    param_count: int
-    diverged: bool
-
-
-def fit_model(
-    hp: HParams,
-    train: tuple[np.ndarray, np.ndarray],
-    validation: tuple[np.ndarray, np.ndarray] | None,
-    *,
-    num_classes: int,
-    config: FitConfig = FitConfig(),
-    callbacks: Sequence[Any] = (),
-    recorder: HistoryRecorder | None = None,
-    verbose: int = 0,
-) -> FitResult:
-    """Builds, compiles and trains a CNN on uint8 images.
-
-    Args:
-        hp: the trial's hyperparameters.
-        train: (images uint8 (N, H, W, C), labels int (N,)).
-        validation: the same for validation, or None to train a fixed number of
-            epochs without early stopping (fitting on train+validation).
-        num_classes: softmax width.
-        config: epochs, patience, seed and device options.
-        callbacks: extra Keras callbacks (pruning, progress), run after ours.
-        recorder: where the per-epoch history goes; pass one to read it after
-            a callback aborted training.
-        verbose: Keras fit verbosity.
-    """
-    if config.seed is not None:
-        keras.utils.set_random_seed(config.seed)
-    images, labels = train
-    steps_per_epoch = math.ceil(len(images) / hp.batch_size)
-    train_ds = train_pipeline(
-        images,
-        labels,
-        num_classes=num_classes,
-        batch_size=hp.batch_size,
-        augment=AugmentConfig.from_hparams(hp),
-        seed=config.seed,
-    )
-    val_ds = None
-    if validation is not None:
-        val_ds = eval_pipeline(*validation, num_classes=num_classes, batch_size=max(hp.batch_size, 256))
-    model = build_model(hp, images.shape[1:], num_classes, mixed_precision=config.mixed_precision)
-    compile_model(
-        model,
-        hp,
-        steps_per_epoch=steps_per_epoch,
-        epochs=config.epochs,
-        jit_compile=config.jit_compile,
-    )
-    # Optimizer slots created lazily inside the first traced train step leave their
-    # initializer graphs in TensorFlow's global function library, which
-    # clear_session() does not empty: ~40 MB per trial, measured. Built eagerly, none.
-    model.optimizer.build(model.trainable_variables)
-
-    own: list[Any] = [keras.callbacks.TerminateOnNaN()]
-    if val_ds is not None:
-        own.append(
-            keras.callbacks.EarlyStopping(
-                monitor="val_accuracy",
-                mode="max",
-                patience=config.patience,
-                restore_best_weights=True,
-                verbose=0,
-            )
-        )
-        if uses_plateau(hp):
-            own.append(
-                keras.callbacks.ReduceLROnPlateau(
-                    monitor="val_accuracy",
-                    mode="max",
-                    factor=config.plateau_factor,
-                    patience=config.plateau_patience,
-                    min_lr=1e-6,
-                    verbose=0,
-                )
-            )
-    recorder = recorder if recorder is not None else HistoryRecorder()
-    start = time.perf_counter()
-    try:
-        model.fit(
-            train_ds,
-            validation_data=val_ds,
-            epochs=config.epochs,
-            callbacks=[recorder, *own, *callbacks],
-            shuffle=False,  # the pipeline shuffles
-            verbose=verbose,
-        )
-    finally:
-        recorder.seconds = time.perf_counter() - start
-    return _result(model, recorder, n_images=len(images))
-
-
-class HistoryRecorder(keras.callbacks.Callback):
-    """Keeps per-epoch logs even when a callback (pruning) aborts `fit` with an exception.
-
-    Keras' own History is only returned by a `fit` that finishes; a pruned trial
-    still deserves its learning curve, so the caller may pass its own recorder.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.history: dict[str, list[float]] = {}
-        self.seconds = 0.0
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        for key, value in (logs or {}).items():
-            self.history.setdefault(key, []).append(float(value))
-
-
-def _result(model: Any, recorder: Any, *, n_images: int) -> FitResult:
-    history = recorder.history
-    losses = history.get("loss", [])
-    epochs_run = len(losses)
-    diverged = any(not math.isfinite(x) for x in losses) or (epochs_run == 0)
-    val = history.get("val_accuracy")
-    best_epoch = int(np.argmax(val)) + 1 if val else epochs_run
-    seconds = recorder.seconds
-    return FitResult(
-        model=model,
-        history=history,
-        epochs_run=epochs_run,
-        best_epoch=best_epoch,
-        best_val_accuracy=float(max(val)) if val else None,
-        train_seconds=seconds,
-        images_per_second=(n_images * epochs_run / seconds) if seconds > 0 else 0.0,
-        param_count=int(model.count_params()),
-        diverged=diverged,
-    )
+__all__ = [
+    "BN_MOMENTUM",
+    "ColourSpace",
+    "FitResult",
+    "HistoryRecorder",
+    "augment_config",
+    "build_model",
+    "build_optimizer",
+    "compile_model",
+    "fit_model",
+    "learning_rate_schedule",
+    "uses_plateau",
+]

@@ -3,11 +3,13 @@
 from cnntune.search._interrupts import stop_signals
 from cnntune.search._reporter import Reporter, SilentReporter
 from cnntune.search._runner import SearchSummary, run_search, run_worker, summarize_study
-from cnntune.search._settings import ENGINES, KT_ALGORITHMS, PRUNERS, SAMPLERS, SearchSettings
+from cnntune.search._settings import ENGINES, KT_ALGORITHMS, PRUNERS, SAMPLERS, SearchSettings, record_settings
+from cnntune.search.live_view import LiveView, watched_search
 
 __all__ = [
     "ENGINES",
     "KT_ALGORITHMS",
+    "LiveView",
     "PRUNERS",
     "SAMPLERS",
     "Reporter",
@@ -17,5 +19,7 @@ __all__ = [
     "run_search",
     "run_worker",
     "stop_signals",
+    "record_settings",
     "summarize_study",
+    "watched_search",
 ]

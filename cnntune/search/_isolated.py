@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from cnntune.errors import TrialFailed
-from cnntune.model.hparams import HParams
-from cnntune.search._interrupts import interruption_reason, stop_signals
-from cnntune.search._objective import FAIL_REASON
+from cnntune.model import HParams, TrainingSettings
+from cnntune.search._interrupts import stop_signals
 from cnntune.search._reporter import Reporter, SilentReporter
-from cnntune.search._settings import SearchSettings
+from cnntune.search._settings import SearchSettings, record_settings
+from cnntune.search.trial import FAIL_REASON, interruption_reason
 from cnntune.spaces import Space, suggest_params
 
 STOP_GRACE_SECONDS = 60  # for an interrupted child to mark its trial FAIL before it is killed
@@ -37,7 +37,7 @@ class _Job:
     params: dict[str, Any]
     data_dir: str
     cache_dir: str
-    settings: dict[str, Any]
+    settings: dict[str, Any]  # search and training settings, as the study records them
 
 
 class IsolatedObjective:
@@ -51,6 +51,7 @@ class IsolatedObjective:
         cache_dir: Path,
         space: Space,
         settings: SearchSettings,
+        training: TrainingSettings,
         reporter: Reporter | None = None,
     ) -> None:
         self.storage_url = storage_url
@@ -58,6 +59,7 @@ class IsolatedObjective:
         self.cache_dir = cache_dir
         self.space = space
         self.settings = settings
+        self.training = training
         self.reporter = reporter or SilentReporter()
 
     def __call__(self, trial: Any) -> float:
@@ -65,7 +67,7 @@ class IsolatedObjective:
 
         params = suggest_params(trial, self.space)
         HParams.from_params(params)  # a bad space fails here, not in the child
-        self.reporter.trial_started(trial.number, self.settings.max_epochs)
+        self.reporter.trial_started(trial.number, self.training.max_epochs)
         job = _Job(
             storage_url=self.storage_url,
             study_name=trial.study.study_name,
@@ -73,7 +75,7 @@ class IsolatedObjective:
             params=params,
             data_dir=str(self.data_dir),
             cache_dir=str(self.cache_dir),
-            settings=self.settings.to_dict(),
+            settings=record_settings(self.settings, self.training),
         )
         context = multiprocessing.get_context("spawn")
         receiver, sender = context.Pipe(duplex=False)
@@ -129,24 +131,25 @@ def _train_in_child(job: _Job, sender: Any) -> None:
     import optuna
 
     from cnntune.data import load_dataset
-    from cnntune.model.device import import_tensorflow_quietly
+    from cnntune.model import import_tensorflow_quietly
     from cnntune.search._objective import train_trial
     from cnntune.search._strategies import make_pruner
     from cnntune.storage import open_storage
 
     import_tensorflow_quietly()
     settings = SearchSettings.from_dict(job.settings)
+    training = TrainingSettings.from_dict(job.settings)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.load_study(
         study_name=job.study_name,
         storage=open_storage(job.storage_url, heartbeat=None),
         sampler=optuna.samplers.RandomSampler(),  # the parent sampled; nothing to sample here
-        pruner=make_pruner(settings.pruner, settings.max_epochs),
+        pruner=make_pruner(settings.pruner, training.max_epochs),
     )
-    trial = optuna.trial.Trial(study, job.trial_id)
-    dataset = load_dataset(job.data_dir, channels=settings.channels, cache_dir=job.cache_dir)
+    trial = optuna.trial.Trial(study, job.trial_id)  # public constructor; the id is `_trial_id` (see _loop)
+    dataset = load_dataset(job.data_dir, channels=training.channels, cache_dir=job.cache_dir)
     try:
-        value = train_trial(trial, HParams.from_params(job.params), dataset, settings, SilentReporter())
+        value = train_trial(trial, HParams.from_params(job.params), dataset, training, SilentReporter())
         sender.send(("complete", value))
     except optuna.TrialPruned as exc:
         sender.send(("pruned", str(exc)))

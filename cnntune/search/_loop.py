@@ -6,8 +6,17 @@ trials re-queued after a worker died. So a trial is claimed (counted and
 asked) under `study_lock`, and a worker that finds the remaining trials all
 running elsewhere waits instead of leaving: if one of those workers dies, its
 trial goes stale, is re-queued as WAITING, and someone must run it. The rest
-is Optuna's: the heartbeat thread `study.optimize` uses, `fail_stale_trials`
-with the storage's retry callback, `study.ask` / `study.tell`.
+is Optuna's public API: `fail_stale_trials` with the storage's retry callback,
+`study.ask` / `study.tell` (whose FrozenTrial the reporter gets).
+
+Optuna internals still used, because Optuna has no public equivalent (checked
+against Optuna 5.0.0; `tests/search/test_optuna_internals.py` fails loudly if
+either changes):
+- `optuna.storages._heartbeat.get_heartbeat_thread`: the heartbeat thread
+  `study.optimize` runs around each trial; a loop of our own cannot start it
+  otherwise, and without it a dead worker's trial is never re-queued.
+- `Trial._trial_id`: the storage id the heartbeat thread (and `--isolate`'s
+  child, which reopens the trial) needs; Optuna exposes only `number`.
 """
 
 from __future__ import annotations
@@ -20,9 +29,9 @@ from typing import Any
 
 from cnntune.errors import CnnTuneError, SearchError, TrialFailed
 from cnntune.search._interrupts import raise_if_stop_requested
-from cnntune.search._objective import FAIL_REASON
 from cnntune.search._reporter import Reporter
-from cnntune.storage import study_lock
+from cnntune.search.trial import FAIL_REASON, SKIPPED, describe_failure
+from cnntune.storage import best_trial_or_none, study_lock
 
 MAX_FAILURES_IN_A_ROW = 5  # a study whose trials keep failing is broken, not unlucky
 WAIT_SECONDS = 2.0  # poll interval while the last trials run on other workers
@@ -36,8 +45,9 @@ def run_trials(
     target: int,
     reporter: Reporter,
     timeout: float | None = None,
+    deadline: float | None = None,
 ) -> int:
-    """Runs trials until the study has `target` finished (COMPLETE or PRUNED) trials.
+    """Runs trials until the study has `target` finished (COMPLETE or PRUNED, not skipped) trials.
 
     Args:
         study: the `optuna.Study`.
@@ -46,6 +56,8 @@ def run_trials(
         target: finished trials the study should reach.
         reporter: told about every trial this worker finishes.
         timeout: stop claiming new trials after this many seconds.
+        deadline: a `time.monotonic()` instant after which no trial is claimed
+            (`--budget`; the running trial itself stops there through its callbacks).
 
     Returns:
         The number of trials this worker ran.
@@ -53,7 +65,7 @@ def run_trials(
     started = time.monotonic()
     ran = 0
     failures_in_a_row = 0
-    while timeout is None or time.monotonic() - started < timeout:
+    while _time_left(started, timeout, deadline):
         raise_if_stop_requested()
         claim = _claim(study, storage, target)
         if claim is _DONE:
@@ -61,15 +73,19 @@ def run_trials(
         if claim is None:
             time.sleep(WAIT_SECONDS)
             continue
-        _run_one(study, claim, objective)
+        frozen = _run_one(study, claim, objective)
         ran += 1
-        frozen = study._storage.get_trial(claim._trial_id)
-        reporter.trial_finished(frozen, _best_trial(study), count_finished(study))
+        reporter.trial_finished(frozen, best_trial_or_none(study), count_finished(study))
         failures_in_a_row = failures_in_a_row + 1 if frozen.state.name == "FAIL" else 0
         if failures_in_a_row >= MAX_FAILURES_IN_A_ROW:
             reason = frozen.user_attrs.get(FAIL_REASON, "unknown")
             raise SearchError(f"{failures_in_a_row} trials in a row failed; the last because: {reason}")
     return ran
+
+
+def _time_left(started: float, timeout: float | None, deadline: float | None) -> bool:
+    now = time.monotonic()
+    return (timeout is None or now - started < timeout) and (deadline is None or now < deadline)
 
 
 _DONE = object()
@@ -86,10 +102,10 @@ def _claim(study: Any, storage: Any, target: int) -> Any:
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             warnings.filterwarnings("ignore", message="Heartbeat of storage")
             optuna.storages.fail_stale_trials(study)
-        states = [t.state for t in study.get_trials(deepcopy=False)]
-        finished = sum(s in (TrialState.COMPLETE, TrialState.PRUNED) for s in states)
-        running = states.count(TrialState.RUNNING)
-        waiting = states.count(TrialState.WAITING)
+        trials = study.get_trials(deepcopy=False)
+        finished = sum(_counts(t) for t in trials)
+        running = sum(t.state == TrialState.RUNNING for t in trials)
+        waiting = sum(t.state == TrialState.WAITING for t in trials)
         if finished >= target:
             return _DONE
         if waiting or finished + running < target:
@@ -99,10 +115,10 @@ def _claim(study: Any, storage: Any, target: int) -> Any:
         return None
 
 
-def _run_one(study: Any, trial: Any, objective: Callable[[Any], float]) -> None:
-    """Runs the objective under the trial's heartbeat and tells the study how it ended."""
+def _run_one(study: Any, trial: Any, objective: Callable[[Any], float]) -> Any:
+    """Runs the objective under the trial's heartbeat, tells the study how it ended, returns the FrozenTrial."""
     import optuna
-    from optuna.storages._heartbeat import get_heartbeat_thread  # what study.optimize uses
+    from optuna.storages._heartbeat import get_heartbeat_thread  # see the module docstring
     from optuna.trial import TrialState
 
     value = None
@@ -121,27 +137,22 @@ def _run_one(study: Any, trial: Any, objective: Callable[[Any], float]) -> None:
             study.tell(trial, state=TrialState.FAIL)
         raise
     except Exception as exc:  # an unforeseen error fails this trial, not the search
-        trial.set_user_attr(FAIL_REASON, _describe(exc))
+        trial.set_user_attr(FAIL_REASON, describe_failure(exc))
         state = TrialState.FAIL
     if state == TrialState.COMPLETE:
-        study.tell(trial, value)
-    else:
-        study.tell(trial, state=state)
+        return study.tell(trial, value)
+    return study.tell(trial, state=state)
 
 
-def _describe(exc: Exception) -> str:
-    lines = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0][:300]}" if lines else type(exc).__name__
+def _counts(trial: Any) -> bool:
+    """A trial counts toward --trials when it finished training: COMPLETE, or PRUNED after training."""
+    from optuna.trial import TrialState
+
+    if trial.state == TrialState.COMPLETE:
+        return True
+    return trial.state == TrialState.PRUNED and not trial.user_attrs.get(SKIPPED)
 
 
 def count_finished(study: Any) -> int:
-    from optuna.trial import TrialState
-
-    return len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED)))
-
-
-def _best_trial(study: Any) -> Any | None:
-    try:
-        return study.best_trial
-    except ValueError:  # no COMPLETE trial yet
-        return None
+    """Finished trials toward the study's --trials target (skipped, too-costly ones excluded)."""
+    return sum(_counts(t) for t in study.get_trials(deepcopy=False))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from cnntune.errors import SearchError
+from cnntune.model import TrainingSettings
 from cnntune.search._loop import count_finished, run_trials
 from cnntune.search._reporter import Reporter, SilentReporter
 from cnntune.search._settings import SearchSettings, check_engine
@@ -19,6 +20,7 @@ from cnntune.search._study import OpenStudy, join_study, open_study, recorded_me
 from cnntune.search._workers import WorkerJob, make_objective, run_worker_processes
 from cnntune.storage import (
     HeartbeatSettings,
+    best_trial_or_none,
     check_same_data,
     mask_url,
     open_storage,
@@ -54,6 +56,7 @@ def run_search(
     timeout: float | None = None,
     space_file: Path | None = None,
     settings: SearchSettings = SearchSettings(),
+    training: TrainingSettings = TrainingSettings(),
     heartbeat: HeartbeatSettings = HeartbeatSettings(),
     workers: int = 1,
     isolate: bool = False,
@@ -72,7 +75,8 @@ def run_search(
         trials: finished trials the study should reach.
         timeout: stop starting new trials after this many seconds.
         space_file: a TOML space; None = the study's recorded space, or the default.
-        settings: sampling, pruning and training settings.
+        settings: how trials are sampled and pruned.
+        training: how each trial trains (epochs, patience, seed, device options).
         heartbeat: worker-liveness settings of the store.
         workers: worker processes on this machine sharing the study.
         isolate: train each trial in a child process, so nothing a trial leaks outlives it.
@@ -93,7 +97,7 @@ def run_search(
     packaged_space = "default" if data_dir is not None else "demo"  # the demo set gets a CPU-sized space
     data_dir = Path(data_dir) if data_dir is not None else demo_data_dir(cache_dir)
     study_name = study_name or data_dir.resolve().name
-    dataset = load_dataset(data_dir, channels=settings.channels, cache_dir=cache_dir)
+    dataset = load_dataset(data_dir, channels=training.channels, cache_dir=cache_dir)
     storage = open_storage(storage_url, heartbeat)
     opened = open_study(
         storage,
@@ -102,6 +106,7 @@ def run_search(
         data_dir=data_dir,
         space_file=space_file,
         settings=settings,
+        training=training,
         force=force,
         default_space=packaged_space,
     )
@@ -124,7 +129,7 @@ def run_search(
         elif workers == 1:
             ran = _run_here(opened, dataset, job, reporter)
         else:
-            ran = run_worker_processes(opened.study, job, workers, reporter, opened.settings.max_epochs)
+            ran = run_worker_processes(opened.study, job, workers, reporter, opened.training.max_epochs)
     finally:
         reporter.search_ended()
     return summarize_study(opened.study, data_dir=data_dir, storage_url=storage_url, target=trials, ran_here=ran)
@@ -154,7 +159,7 @@ def run_worker(
     opened = join_study(storage, study_name, sampler_seed_offset=_worker_seed_offset())
     recorded = recorded_metadata(opened.study)
     data_dir = Path(data_dir) if data_dir is not None else Path(recorded.data_dir)
-    dataset = load_dataset(data_dir, channels=opened.settings.channels, cache_dir=cache_dir)
+    dataset = load_dataset(data_dir, channels=opened.training.channels, cache_dir=cache_dir)
     check_same_data(study_name, recorded, dataset.fingerprint)
     target = trials or read_target(opened.study)
     if target is None:
@@ -193,10 +198,7 @@ def summarize_study(study: Any, *, data_dir: Path, storage_url: str, target: int
     def count(state: TrialState) -> int:
         return len(study.get_trials(deepcopy=False, states=(state,)))
 
-    try:
-        best = study.best_trial
-    except ValueError:
-        best = None
+    best = best_trial_or_none(study)
     return SearchSummary(
         study_name=study.study_name,
         storage=mask_url(storage_url),

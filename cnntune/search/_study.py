@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from cnntune import __version__
-from cnntune.errors import SearchError, SpaceError, StorageError
-from cnntune.search._settings import SearchSettings
+from cnntune.errors import SearchError, StorageError
+from cnntune.model import TrainingSettings, check_space
+from cnntune.search._settings import SearchSettings, record_settings
 from cnntune.search._strategies import make_pruner, make_sampler
 from cnntune.spaces import Space, load_space
 from cnntune.storage import StudyMetadata, check_same_data, mask_url, read_metadata, write_metadata
@@ -31,6 +32,7 @@ class OpenStudy:
     storage: Any
     space: Space
     settings: SearchSettings
+    training: TrainingSettings
 
 
 def open_study(
@@ -41,55 +43,54 @@ def open_study(
     data_dir: Path,
     space_file: Path | None,
     settings: SearchSettings,
+    training: TrainingSettings,
     force: bool,
     sampler_seed_offset: int = 0,
     default_space: str = "default",
 ) -> OpenStudy:
     """Creates the study, or resumes it after checking data, space and settings.
 
-    `default_space` names the packaged space a new study uses when `space_file` is None.
+    Everything is checked before the study is created, so a bad space leaves
+    nothing in the store. `default_space` names the packaged space a new study
+    uses when `space_file` is None.
     """
     import optuna
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(study_name=name, storage=storage, direction="maximize", load_if_exists=True)
+    space = _checked_space(space_file, default_space) if space_file is not None else None
+    strategies = _strategies(settings, training, sampler_seed_offset)
+    if name not in optuna.get_all_study_names(storage):
+        space = space or _checked_space(None, default_space)
+        study = optuna.create_study(study_name=name, storage=storage, direction="maximize", **strategies)
+        _record(study, fingerprint, space, settings, training, data_dir)
+        return OpenStudy(study, storage, space, settings, training)
+    study = optuna.load_study(study_name=name, storage=storage, **strategies)
     recorded = read_metadata(study)
-    if recorded is None or space_file is not None:
-        space = load_space(space_file, default=default_space)
+    if recorded is None:  # created by hand, or by a run that died before recording
+        space = space or _checked_space(None, default_space)
     else:
-        space = Space.from_dict(recorded.space, source=f"study {name!r}")
-    check_space_names(space)
+        space = space or Space.from_dict(recorded.space, source=f"study {name!r}")
+        check_space(space, source=f"study {name!r}")
     if recorded is not None and not force:
         check_same_data(name, recorded, fingerprint)
         _check_same_space(name, Space.from_dict(recorded.space, source=f"study {name!r}"), space)
-        _check_same_settings(name, recorded.settings, settings)
+        _check_same_settings(name, recorded.settings, record_settings(settings, training))
     if recorded is None or force:
-        write_metadata(
-            study,
-            StudyMetadata(
-                data_fingerprint=fingerprint,
-                space=space.to_dict(),
-                settings=settings.to_dict(),
-                data_dir=str(data_dir.resolve()),
-                version=__version__,
-            ),
-        )
-    return _with_strategies(study, storage, space, settings, sampler_seed_offset)
+        _record(study, fingerprint, space, settings, training, data_dir)
+    return OpenStudy(study, storage, space, settings, training)
 
 
 def join_study(storage: Any, name: str, *, sampler_seed_offset: int = 0) -> OpenStudy:
     """Loads a study cnntune created, with the space and settings it recorded."""
     import optuna
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    try:
-        study = optuna.load_study(study_name=name, storage=storage)
-    except KeyError:
-        raise StorageError(f"no study {name!r} in {mask_url(str(storage.engine.url))}") from None
-    recorded = recorded_metadata(study)
+    if name not in optuna.get_all_study_names(storage):
+        raise StorageError(f"no study {name!r} in {mask_url(str(storage.engine.url))}")
+    recorded = recorded_metadata(optuna.load_study(study_name=name, storage=storage))
     space = Space.from_dict(recorded.space, source=f"study {name!r}")
     settings = SearchSettings.from_dict(recorded.settings)
-    return _with_strategies(study, storage, space, settings, sampler_seed_offset)
+    training = TrainingSettings.from_dict(recorded.settings)
+    study = optuna.load_study(study_name=name, storage=storage, **_strategies(settings, training, sampler_seed_offset))
+    return OpenStudy(study, storage, space, settings, training)
 
 
 def recorded_metadata(study: Any) -> StudyMetadata:
@@ -99,23 +100,34 @@ def recorded_metadata(study: Any) -> StudyMetadata:
     return recorded
 
 
-def _with_strategies(study: Any, storage: Any, space: Space, settings: SearchSettings, offset: int) -> OpenStudy:
-    """Attaches this process's sampler and pruner; each worker seeds its sampler differently."""
-    seed = None if settings.seed is None else settings.seed + offset
-    study.sampler = make_sampler(settings.sampler, seed)
-    study.pruner = make_pruner(settings.pruner, settings.max_epochs)
-    return OpenStudy(study, storage, space, settings)
+def _checked_space(space_file: Path | None, default_space: str) -> Space:
+    space = load_space(space_file, default=default_space)
+    check_space(space, source=str(space_file) if space_file is not None else f"the {default_space} space")
+    return space
 
 
-def check_space_names(space: Space) -> None:
-    """Every parameter of the space must be a hyperparameter the trainer knows."""
-    from cnntune.model.hparams import known_names
+def _strategies(settings: SearchSettings, training: TrainingSettings, offset: int) -> dict[str, Any]:
+    """This process's sampler and pruner; each worker seeds its sampler differently."""
+    seed = None if training.seed is None else training.seed + offset
+    return {
+        "sampler": make_sampler(settings.sampler, seed),
+        "pruner": make_pruner(settings.pruner, training.max_epochs),
+    }
 
-    unknown = [name for name in space.names if name not in known_names()]
-    if unknown:
-        raise SpaceError(
-            f"unknown hyperparameter {unknown[0]!r} in the space; known ones: {', '.join(sorted(known_names()))}"
-        )
+
+def _record(
+    study: Any, fingerprint: str, space: Space, settings: SearchSettings, training: TrainingSettings, data_dir: Path
+) -> None:
+    write_metadata(
+        study,
+        StudyMetadata(
+            data_fingerprint=fingerprint,
+            space=space.to_dict(),
+            settings=record_settings(settings, training),
+            data_dir=str(data_dir.resolve()),
+            version=__version__,
+        ),
+    )
 
 
 def _check_same_space(name: str, recorded: Space, space: Space) -> None:
@@ -130,8 +142,7 @@ def _check_same_space(name: str, recorded: Space, space: Space) -> None:
     )
 
 
-def _check_same_settings(name: str, recorded: dict[str, Any], settings: SearchSettings) -> None:
-    now = settings.to_dict()
+def _check_same_settings(name: str, recorded: dict[str, Any], now: dict[str, Any]) -> None:
     changed = [k for k in _RESUME_KEYS if k in recorded and recorded[k] != now[k]]
     if changed:
         diffs = ", ".join(f"{k}: study {recorded[k]!r}, now {now[k]!r}" for k in changed)

@@ -19,7 +19,7 @@ from typing import Any
 from cnntune.errors import CnnTuneError, SearchError
 from cnntune.search._interrupts import stop_signals
 from cnntune.search._reporter import Reporter, SilentReporter
-from cnntune.storage import HeartbeatSettings
+from cnntune.storage import HeartbeatSettings, best_trial_or_none
 
 WATCH_SECONDS = 1.0
 
@@ -50,9 +50,10 @@ def make_objective(opened: Any, dataset: Any, job: WorkerJob, reporter: Reporter
             cache_dir=job.cache_dir,
             space=opened.space,
             settings=opened.settings,
+            training=opened.training,
             reporter=reporter,
         )
-    return TrialObjective(dataset, opened.space, opened.settings, reporter)
+    return TrialObjective(dataset, opened.space, opened.training, reporter)
 
 
 def run_worker_processes(study: Any, job: WorkerJob, workers: int, reporter: Reporter, max_epochs: int) -> int:
@@ -93,10 +94,7 @@ def _report_new_trials(study: Any, seen: set[int], reporter: Reporter) -> None:
     new = [t for t in study.get_trials(deepcopy=False) if t.state.is_finished() and t.number not in seen]
     if not new:
         return
-    try:
-        best = study.best_trial
-    except ValueError:
-        best = None
+    best = best_trial_or_none(study)
     finished = count_finished(study)
     for trial in sorted(new, key=lambda t: t.datetime_complete or t.datetime_start):
         seen.add(trial.number)
@@ -124,7 +122,7 @@ def _interrupt(processes: list[Any]) -> None:
 def _worker_main(job: WorkerJob, index: int, threads: int) -> None:
     """A worker process: its own TF threads and sampler seed, the shared trial loop."""
     from cnntune.data import load_dataset
-    from cnntune.model.device import configure_tensorflow, import_tensorflow_quietly
+    from cnntune.model import configure_tensorflow, import_tensorflow_quietly
     from cnntune.search._loop import run_trials
     from cnntune.search._study import join_study
     from cnntune.storage import open_storage
@@ -135,7 +133,7 @@ def _worker_main(job: WorkerJob, index: int, threads: int) -> None:
             configure_tensorflow(threads=threads, memory_growth=True)
             storage = open_storage(job.storage_url, job.heartbeat)
             opened = join_study(storage, job.study_name, sampler_seed_offset=1000 * (index + 1))
-            dataset = load_dataset(job.data_dir, channels=opened.settings.channels, cache_dir=job.cache_dir)
+            dataset = load_dataset(job.data_dir, channels=opened.training.channels, cache_dir=job.cache_dir)
             objective = make_objective(opened, dataset, job, SilentReporter())
             run_trials(
                 opened.study,

@@ -6,14 +6,42 @@ readable; Keras' own per-batch output is off.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from cnntune.errors import SearchInterrupted
+from cnntune.search._interrupts import stop_signals
+
 MAX_REASON = 70  # characters of a failure reason on a trial's line (the store keeps all of it)
 _STATE_STYLE = {"COMPLETE": "green", "PRUNED": "yellow", "FAIL": "red"}
+
+
+@contextlib.contextmanager
+def watched_search(interrupted: str) -> Iterator[LiveView]:
+    """A live view for a search run inside it, with Ctrl-C and SIGTERM stopping it gracefully.
+
+    A stop signal closes the view and comes out as `SearchInterrupted(interrupted)`,
+    which the CLI turns into that line and exit code 130. Optuna's per-trial INFO
+    log would interleave with the view, so it is quietened for the block.
+    """
+    import optuna
+
+    verbosity = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    view = LiveView()
+    try:
+        with stop_signals():
+            yield view
+    except KeyboardInterrupt:
+        view.search_ended()
+        raise SearchInterrupted(interrupted) from None
+    finally:
+        optuna.logging.set_verbosity(verbosity)
 
 
 class LiveView:

@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from cnntune.data.augment import AugmentConfig, augment_batch
-from cnntune.model.hparams import HParams
+from cnntune.model import HParams
 
 
 def _one_hot(n: int, k: int | None = None) -> tf.Tensor:
@@ -27,8 +27,10 @@ def _zeroed_box(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_augment_config_from_hparams_copies_the_augmentation_fields():
+    from cnntune.model.training import augment_config
+
     hp = HParams(flip=True, cutout_p=0.3, cutout_size=0.5, cutmix_p=0.2, cutmix_alpha=0.4)
-    assert AugmentConfig.from_hparams(hp) == AugmentConfig(True, 0.3, 0.5, 0.2, 0.4)
+    assert augment_config(hp) == AugmentConfig(True, 0.3, 0.5, 0.2, 0.4)
 
 
 def test_augment_config_is_identity_only_when_nothing_can_change():

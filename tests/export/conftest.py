@@ -16,6 +16,7 @@ def export_cache(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def study_url(tmp_path_factory, tiny_data, export_cache) -> str:
     """A SQLite store holding study `s`: 2 complete trials of 2 epochs on `tiny_data`."""
+    from cnntune.model import TrainingSettings
     from cnntune.search import SearchSettings, run_search
 
     folder = tmp_path_factory.mktemp("export-store")
@@ -29,7 +30,8 @@ def study_url(tmp_path_factory, tiny_data, export_cache) -> str:
         study_name="s",
         trials=2,
         space_file=space,
-        settings=SearchSettings(max_epochs=2, patience=2, seed=7, pruner="none"),
+        settings=SearchSettings(pruner="none"),
+        training=TrainingSettings(max_epochs=2, patience=2, seed=7),
     )
     return url
 

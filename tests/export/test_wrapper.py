@@ -8,8 +8,8 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from cnntune.export._wrapper import build_export_model, member_probabilities  # noqa: E402
-from cnntune.model.builder import build_model  # noqa: E402
-from cnntune.model.hparams import HParams  # noqa: E402
+from cnntune.model import HParams  # noqa: E402
+from cnntune.model.training import build_model  # noqa: E402
 
 HP = HParams(depth=1, base_width=4, convs_per_block=1)
 

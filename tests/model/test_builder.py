@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from cnntune.errors import SpaceError
-from cnntune.model.builder import build_model
-from cnntune.model.hparams import HParams
+from cnntune.model import HParams
+from cnntune.model.training import build_model
 
 _SMALL = HParams(depth=2, base_width=4, width_growth=2.0, convs_per_block=2)
 
@@ -95,7 +95,7 @@ def test_build_model_rejects_a_shape_without_channels():
 
 
 def test_build_model_caps_filters_at_max_width():
-    from cnntune.model.builder import build_model
+    from cnntune.model.training import build_model
 
     hp = HParams(depth=6, base_width=64, width_growth=2.0, convs_per_block=1, block_type="plain", max_width=128)
     model = build_model(hp, (8, 8, 3), 3)

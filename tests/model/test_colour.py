@@ -9,9 +9,9 @@ import tensorflow as tf
 
 from cnntune.data.explore.colour import rgb_to_hsv, rgb_to_lab, scale_lab
 from cnntune.errors import SpaceError
-from cnntune.model.builder import _colour_space_layer, build_model
-from cnntune.model.colour import COLOUR_SPACES, ColourSpace
-from cnntune.model.hparams import HParams
+from cnntune.model import COLOUR_SPACES, HParams
+from cnntune.model._builder import _colour_space_layer, build_model
+from cnntune.model.training import ColourSpace
 
 RED, WHITE, BLACK = (1.0, 0.0, 0.0), (1.0, 1.0, 1.0), (0.0, 0.0, 0.0)
 RED_LAB = (53.24, 80.09, 67.20)  # the textbook CIELAB of sRGB red under D65

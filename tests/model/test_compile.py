@@ -8,8 +8,8 @@ import pytest
 
 from cnntune.data.augment import AugmentConfig
 from cnntune.data.pipeline import eval_pipeline, train_pipeline
-from cnntune.model import build_model, compile_model
-from cnntune.model.hparams import HParams
+from cnntune.model import HParams
+from cnntune.model.training import build_model, compile_model
 
 
 def _channel_classes(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -6,8 +6,8 @@ import keras
 import pytest
 
 from cnntune.errors import SpaceError
-from cnntune.model.hparams import HParams
-from cnntune.model.optim import build_optimizer, learning_rate_schedule, uses_plateau
+from cnntune.model import HParams
+from cnntune.model.training import build_optimizer, learning_rate_schedule, uses_plateau
 
 
 @pytest.mark.parametrize(

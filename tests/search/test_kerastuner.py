@@ -12,6 +12,7 @@ from tiny_spaces import WITH_SGD_MOMENTUM
 
 from cnntune.cli import cli
 from cnntune.errors import SearchError
+from cnntune.model import TrainingSettings
 from cnntune.search import SearchSettings
 from cnntune.spaces import load_space, to_distributions
 
@@ -91,10 +92,13 @@ def test_export_best_exports_a_keras_tuner_trial(kt_study, tiny_data):
 @pytest.mark.slow
 def test_keras_tuner_rerun_resumes_without_duplicating_trials(kt_study, tiny_data):
     # Runs after the other tests of `kt_study`: it adds a third trial.
-    settings = SearchSettings(max_epochs=2, patience=2, seed=7)  # what the CLI run recorded
-    summary = _run(tiny_data, kt_study["url"], kt_study["cache"], kt_study["space"], 2, settings=settings)
+    settings = SearchSettings()  # what the CLI run recorded
+    training = TrainingSettings(max_epochs=2, patience=2, seed=7)
+    summary = _run(
+        tiny_data, kt_study["url"], kt_study["cache"], kt_study["space"], 2, settings=settings, training=training
+    )
 
-    more = _run(tiny_data, kt_study["url"], kt_study["cache"], None, 3, settings=settings)
+    more = _run(tiny_data, kt_study["url"], kt_study["cache"], None, 3, settings=settings, training=training)
 
     study = optuna.load_study(study_name="s", storage=kt_study["url"])
     assert summary.ran_here == 0 and more.ran_here == 1 and len(study.trials) == 3
@@ -107,9 +111,17 @@ def test_keras_tuner_rerun_resumes_without_duplicating_trials(kt_study, tiny_dat
 @pytest.mark.slow
 def test_keras_tuner_hyperband_continues_a_promoted_trial_from_its_parent(tiny_data, sqlite_url, tiny_space, tmp_path):
     # max_epochs 3, factor 3: the first bracket trains 3 configurations for 1 epoch, then the best for 3.
-    settings = SearchSettings(max_epochs=3, patience=3, seed=7, pruner="none")
+    settings = SearchSettings(pruner="none")
+    training = TrainingSettings(max_epochs=3, patience=3, seed=7)
     summary = _run(
-        tiny_data, sqlite_url, tmp_path / "cache", tiny_space, 4, settings=settings, kt_algorithm="hyperband"
+        tiny_data,
+        sqlite_url,
+        tmp_path / "cache",
+        tiny_space,
+        4,
+        settings=settings,
+        training=training,
+        kt_algorithm="hyperband",
     )
 
     trials = optuna.load_study(study_name="s", storage=sqlite_url).trials

@@ -7,10 +7,11 @@ import signal
 
 import optuna
 import pytest
-from tiny_searches import TINY_SETTINGS, run_tiny_search
+from tiny_searches import TINY_TRAINING, run_tiny_search
 
 from cnntune.errors import SearchError, StorageError
-from cnntune.search import SearchSettings, stop_signals
+from cnntune.model import TrainingSettings
+from cnntune.search import stop_signals
 from cnntune.search._reporter import SilentReporter
 
 pytestmark = pytest.mark.slow
@@ -70,7 +71,7 @@ def test_run_search_other_space_or_settings_is_refused(tiny_data, sqlite_url, ti
             tmp_path / "cache",
             tiny_space,
             2,
-            settings=SearchSettings(max_epochs=3, patience=2, seed=7, pruner="none"),
+            training=TrainingSettings(max_epochs=3, patience=2, seed=7),
         )
 
 
@@ -82,7 +83,7 @@ def test_trial_pruned_when_pruner_says_so(tiny_data, tiny_space, tmp_path):
     dataset = load_dataset(tiny_data, cache_dir=tmp_path / "cache")
     # No accuracy can exceed 1.01: the first reported epoch must be pruned.
     study = optuna.create_study(direction="maximize", pruner=optuna.pruners.ThresholdPruner(lower=1.01))
-    study.optimize(TrialObjective(dataset, load_space(tiny_space), TINY_SETTINGS), n_trials=1)
+    study.optimize(TrialObjective(dataset, load_space(tiny_space), TINY_TRAINING), n_trials=1)
 
     trial = study.trials[0]
     assert trial.state == optuna.trial.TrialState.PRUNED
@@ -111,7 +112,7 @@ def test_trial_interrupted_inside_native_code_fails_as_interrupted(tiny_data, ti
 
     dataset = load_dataset(tiny_data, cache_dir=tmp_path / "cache")
     study = optuna.create_study(direction="maximize")
-    objective = TrialObjective(dataset, load_space(tiny_space), TINY_SETTINGS, _InterruptMidEpoch())
+    objective = TrialObjective(dataset, load_space(tiny_space), TINY_TRAINING, _InterruptMidEpoch())
     with stop_signals(), pytest.raises(KeyboardInterrupt):
         study.optimize(objective, n_trials=1)
 

@@ -4,7 +4,7 @@ import optuna
 import pytest
 
 from cnntune.errors import SpaceError
-from cnntune.model.hparams import HParams, known_names
+from cnntune.model import HParams, known_names
 from cnntune.spaces import (
     Condition,
     default_space,

@@ -15,6 +15,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
+from cnntune.model import TrainingSettings
 from cnntune.search import SearchSettings
 from cnntune.search._loop import run_trials
 from cnntune.search._reporter import SilentReporter
@@ -47,6 +48,7 @@ def _run_workers(url: str, tmp_path, *, workers: int, target: int) -> list:
         data_dir=tmp_path,
         space_file=space,
         settings=SearchSettings(),
+        training=TrainingSettings(),
         force=False,
     )
     context = multiprocessing.get_context("spawn")

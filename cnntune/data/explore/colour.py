@@ -1,7 +1,7 @@
 """RGB to HSV and CIELAB in numpy: the formulas the model's colour layer runs on the graph.
 
 The explore report's histograms and the baselines' colour features use these,
-and the Keras layer (`cnntune.model.colour`) takes its constants from here, so
+and the Keras layer (`cnntune.model.training.ColourSpace`) takes its constants from here, so
 what the report shows for a colour space is what a trial's model sees.
 Inputs are RGB in [0, 1], shape (..., 3); alpha is never part of a conversion.
 """

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from cnntune.search._objective import FAIL_REASON
+from cnntune.search.trial import FAIL_REASON
 
 COMPLETE, FAIL = "COMPLETE", "FAIL"
 RECORD_FILE = "cnntune-record.json"

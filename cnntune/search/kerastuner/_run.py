@@ -33,20 +33,20 @@ def run_kerastuner(
     Returns:
         The number of trials this run added to the study.
     """
-    from cnntune.model.device import import_tensorflow_quietly
+    from cnntune.model import import_tensorflow_quietly
 
     import_tensorflow_quietly()
     from cnntune.search.kerastuner._oracles import make_oracle
     from cnntune.search.kerastuner._project import project_folder
     from cnntune.search.kerastuner._tuner import Fatal, SpaceTuner, Stop
 
-    settings = opened.settings
+    training = opened.training
     tuner = SpaceTuner(
-        make_oracle(algorithm, target=target, max_epochs=settings.max_epochs, seed=settings.seed),
+        make_oracle(algorithm, target=target, max_epochs=training.max_epochs, seed=training.seed),
         study=opened.study,
         space=opened.space,
         dataset=dataset,
-        settings=settings,
+        training=training,
         algorithm=algorithm,
         folder=project_folder(opened.study, cache_dir, opened.space.to_dict()),
         target=target,

@@ -2,9 +2,9 @@
 
 KerasTuner's Hyperband continues a promoted configuration from the weights of
 its previous round ("tuner/trial_id") for "tuner/epochs" - "tuner/initial_epoch"
-more epochs. Here the model is built, compiled and trained by `fit_model` with
-the study's `FitConfig` (the schedule spans `max_epochs`, as in an Optuna
-trial); two callbacks add the rest: `StartFrom` loads the parent's weights and
+more epochs. Here the model is trained by `cnntune.search.trial`, the module
+every trial path shares, with the study's `TrainingSettings` (the schedule
+spans `max_epochs`, as in an Optuna trial); two callbacks add the rest: `StartFrom` loads the parent's weights and
 moves the optimizer's step counter to where the parent left the schedule, and
 `StopAfter` ends training at the trial's budget. The optimizer's moments and
 the plateau/early-stopping state start afresh, as in KerasTuner's own tuners.
@@ -19,7 +19,6 @@ best epoch.
 from __future__ import annotations
 
 import dataclasses
-import gc
 import math
 import warnings
 from collections.abc import Sequence
@@ -28,11 +27,10 @@ from typing import Any
 
 import keras
 
-from cnntune.model.hparams import HParams
-from cnntune.search._objective import _record_history, fit_on_splits
+from cnntune.model import HParams, TrainingSettings
 from cnntune.search._pruning import running_best
-from cnntune.search._settings import SearchSettings
 from cnntune.search.kerastuner._record import COMPLETE, Outcome
+from cnntune.search.trial import BEST_EPOCH, FAIL, train_configuration
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,65 +46,36 @@ class Plan:
 def train_planned(
     hp: HParams,
     dataset: Any,
-    settings: SearchSettings,
+    training: TrainingSettings,
     plan: Plan,
     *,
-    seed: int | None,
     weights_out: Path,
     callbacks: Sequence[Any] = (),
 ) -> Outcome:
     """Trains `hp` as `plan` says and returns the trial's value, curve and attrs.
 
-    A trial that runs out of memory or diverges comes back FAIL with its reason,
-    like an Optuna trial; other exceptions propagate.
+    `training` carries the trial's own seed. A trial that runs out of memory or
+    diverges comes back FAIL with its reason, like an Optuna trial; other
+    exceptions propagate.
     """
-    import tensorflow as tf
-
-    from cnntune.model.training import HistoryRecorder
-
-    config = settings.fit_config(seed)
     steps_per_epoch = math.ceil(len(dataset.train.images) / hp.batch_size)
     own: list[Any] = [StopAfter(plan.epochs)]
     if plan.start_weights is not None:
         own.insert(0, StartFrom(plan.start_weights, plan.initial_epoch * steps_per_epoch))
-    recorder = HistoryRecorder()
-    attrs = _AttrSink()
-    try:
-        result = fit_on_splits(hp, dataset, config, [*own, *callbacks], recorder)
-        if plan.keep_weights and not result.diverged:
-            result.model.save_weights(weights_out)
-    except tf.errors.ResourceExhaustedError as exc:
-        _record_history(attrs, recorder.history)
-        reason = f"out of memory: {exc.message.splitlines()[0]}"
-        return Outcome.failed(reason, attrs, _curve(recorder.history, plan.initial_epoch))
-    finally:
-        keras.backend.clear_session()
-        gc.collect()
-
-    _record_history(attrs, result.history)
-    curve = _curve(result.history, plan.initial_epoch)
-    if result.diverged:
-        return Outcome.failed(f"diverged: loss became NaN in epoch {result.epochs_run}", attrs, curve)
-    attrs.update(
-        best_epoch=plan.initial_epoch + result.best_epoch,
-        param_count=result.param_count,
-        train_seconds=round(result.train_seconds, 3),
-        images_per_second=round(result.images_per_second, 1),
-    )
-    return Outcome(COMPLETE, max(result.history["val_accuracy"]), curve, dict(attrs))
+    keep = (lambda model: model.save_weights(weights_out)) if plan.keep_weights else None
+    outcome = train_configuration(hp, dataset, training, [*own, *callbacks], after_fit=keep)
+    curve = _curve(outcome.history, plan.initial_epoch)
+    if outcome.state == FAIL:
+        return Outcome.failed(outcome.fail_reason, outcome.attrs, curve)
+    attrs = dict(outcome.attrs)
+    attrs[BEST_EPOCH] = plan.initial_epoch + attrs[BEST_EPOCH]
+    return Outcome(COMPLETE, outcome.value, curve, attrs)
 
 
 def _curve(history: dict[str, list[float]], initial_epoch: int) -> dict[int, float]:
     """Best-so-far val_accuracy by global epoch: what an Optuna trial reports to its pruner too."""
     best = running_best(history.get("val_accuracy", []))
     return {initial_epoch + i: v for i, v in enumerate(best) if math.isfinite(v)}
-
-
-class _AttrSink(dict):
-    """A dict that takes `set_user_attr`, so the Optuna objective's attr helpers fill it."""
-
-    def set_user_attr(self, key: str, value: Any) -> None:
-        self[key] = value
 
 
 class StartFrom(keras.callbacks.Callback):

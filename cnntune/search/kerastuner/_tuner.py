@@ -20,16 +20,15 @@ import keras_tuner
 from keras_tuner.engine.base_tuner import BaseTuner
 
 from cnntune.errors import CnnTuneError, SearchError
-from cnntune.model.hparams import HParams
-from cnntune.search._interrupts import interruption_reason
-from cnntune.search._loop import MAX_FAILURES_IN_A_ROW, _describe, count_finished
-from cnntune.search._objective import FAIL_REASON
+from cnntune.model import HParams, TrainingSettings
+from cnntune.search._loop import MAX_FAILURES_IN_A_ROW, count_finished
 from cnntune.search._reporter import Reporter
-from cnntune.search._settings import SearchSettings
 from cnntune.search.kerastuner._oracles import fit_to_target
 from cnntune.search.kerastuner._record import FAIL, RECORD_FILE, Outcome, TrialRecord, add_record, sync
 from cnntune.search.kerastuner._train import Plan, train_planned
+from cnntune.search.trial import FAIL_REASON, describe_failure, interruption_reason, trial_training
 from cnntune.spaces import Space, define_hyperparameters, to_distributions
+from cnntune.storage import best_trial_or_none
 
 WEIGHTS_FILE = "cnntune.weights.h5"
 
@@ -67,7 +66,7 @@ class SpaceTuner(BaseTuner):
         study: Any,
         space: Space,
         dataset: Any,
-        settings: SearchSettings,
+        training: TrainingSettings,
         algorithm: str,
         folder: Path,
         target: int,
@@ -77,7 +76,7 @@ class SpaceTuner(BaseTuner):
         self.study = study
         self.space = space
         self.dataset = dataset
-        self.settings = settings
+        self.training = training
         self.algorithm = algorithm
         self.target = target
         self.reporter = reporter
@@ -117,9 +116,8 @@ class SpaceTuner(BaseTuner):
             outcome = train_planned(
                 HParams.from_params(params),
                 self.dataset,
-                self.settings,
+                trial_training(self.training, number),
                 plan,
-                seed=None if self.settings.seed is None else self.settings.seed + number,
                 weights_out=self._weights_path(trial.trial_id),
                 callbacks=[c for c in [self.reporter.keras_callback(number)] if c is not None],
             )
@@ -130,7 +128,7 @@ class SpaceTuner(BaseTuner):
             self._record_now(trial, params, Outcome.failed(interruption_reason(exc)), started, plan)
             raise
         except Exception as exc:  # an unforeseen error fails this trial, not the search
-            outcome = Outcome.failed(_describe(exc))
+            outcome = Outcome.failed(describe_failure(exc))
         TrialRecord.new(trial.trial_id, params, outcome, started, self._about(values, plan)).write(path)
         if outcome.state == FAIL:
             raise keras_tuner.errors.FailedTrialError(outcome.user_attrs[FAIL_REASON])
@@ -156,7 +154,7 @@ class SpaceTuner(BaseTuner):
 
     def _plan(self, values: dict[str, Any]) -> Plan:
         """Epochs and starting weights of a trial; only Hyperband sets the "tuner/..." values."""
-        max_epochs = self.settings.max_epochs
+        max_epochs = self.training.max_epochs
         if "tuner/epochs" not in values:
             return Plan(epochs=max_epochs)
         total = int(values["tuner/epochs"])
@@ -186,11 +184,7 @@ class SpaceTuner(BaseTuner):
         self._report(add_record(self.study, record, self.distributions))
 
     def _report(self, frozen: Any) -> None:
-        try:
-            best = self.study.best_trial
-        except ValueError:
-            best = None
-        self.reporter.trial_finished(frozen, best, count_finished(self.study))
+        self.reporter.trial_finished(frozen, best_trial_or_none(self.study), count_finished(self.study))
         if frozen.state.name != FAIL:
             self._failures_in_a_row = 0
             return

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import keras
 
-from cnntune.model.hparams import HParams
-from cnntune.model.optim import build_optimizer
+from cnntune.model._hparams import HParams
+from cnntune.model._optim import build_optimizer
 
 
 def compile_model(

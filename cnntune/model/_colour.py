@@ -20,8 +20,8 @@ import keras
 import tensorflow as tf
 
 from cnntune.data.explore.colour import D65_WHITE, LAB_OFFSET, LAB_SCALE, SRGB_TO_XYZ
+from cnntune.model._hparams import COLOUR_SPACES
 
-COLOUR_SPACES = ("rgb", "hsv", "lab", "lab_l_only")
 _CONVERTED_CHANNELS = {"rgb": 3, "hsv": 3, "lab": 3, "lab_l_only": 1}
 _DELTA = 6 / 29
 

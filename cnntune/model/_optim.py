@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import keras
 
-from cnntune.errors import SpaceError
-from cnntune.model.hparams import HParams
+from cnntune.model._hparams import HParams
 
-_OPTIMIZERS = ("adam", "adamw", "sgd")
-_SCHEDULES = ("plateau", "cosine", "one_cycle")
 _ONE_CYCLE_WARMUP = 0.3  # fraction of all steps spent warming up (Smith's one-cycle)
 _ONE_CYCLE_START = 25.0  # warm-up starts at lr / 25, the one-cycle default "div_factor"
 _NO_DECAY = ["gamma", "beta", "bias"]  # variable names excluded from weight decay
@@ -68,12 +65,6 @@ def build_optimizer(hp: HParams, *, steps_per_epoch: int, epochs: int) -> keras.
         steps_per_epoch: batches per epoch; with `epochs`, the schedule's length.
         epochs: epochs the model will train for.
     """
-    if hp.optimizer not in _OPTIMIZERS:
-        raise SpaceError(f"hyperparameter 'optimizer' must be one of {_OPTIMIZERS}, but got {hp.optimizer!r}")
-    if hp.learning_rate <= 0:
-        raise SpaceError(f"hyperparameter 'learning_rate' must be > 0, but got {hp.learning_rate!r}")
-    if hp.weight_decay < 0:
-        raise SpaceError(f"hyperparameter 'weight_decay' must be >= 0, but got {hp.weight_decay!r}")
     lr = learning_rate_schedule(hp, total_steps=_total_steps(steps_per_epoch, epochs))
     # None skips the decay ops instead of multiplying by 0; plain Adam has none (see above)
     decay = None if hp.optimizer == "adam" else (hp.weight_decay or None)
@@ -95,8 +86,6 @@ def learning_rate_schedule(hp: HParams, *, total_steps: int) -> float | keras.op
     decays to 0 over the run; "one_cycle" warms up linearly from lr/25 over the
     first 30 % of the steps, then decays by a cosine to 0.
     """
-    if hp.lr_schedule not in _SCHEDULES:
-        raise SpaceError(f"hyperparameter 'lr_schedule' must be one of {_SCHEDULES}, but got {hp.lr_schedule!r}")
     if hp.lr_schedule == "plateau":
         return float(hp.learning_rate)
     if hp.lr_schedule == "cosine":
