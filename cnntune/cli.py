@@ -340,7 +340,7 @@ def start(
 ) -> None:
     """Run (or resume) a study until it has --trials finished trials."""
     from cnntune.model.device import import_tensorflow_quietly
-    from cnntune.report.terminal import search_summary_text
+    from cnntune.report import search_summary_text
     from cnntune.search import SearchSettings, run_search, stop_signals
     from cnntune.search.live_view import LiveView
 
@@ -413,7 +413,7 @@ def worker(
 ) -> None:
     """Join an existing study (from any machine) and run its trials."""
     from cnntune.model.device import import_tensorflow_quietly
-    from cnntune.report.terminal import search_summary_text
+    from cnntune.report import search_summary_text
     from cnntune.search import run_worker, stop_signals
     from cnntune.search.live_view import LiveView
 
@@ -569,7 +569,7 @@ def predict(model_dir, data_dir, split, out, proba, cache_dir) -> None:
 @storage_option
 def status(study_name, storage_url) -> None:
     """Table of a study's trials and its best trial."""
-    from cnntune.report.terminal import best_trial_text, status_table
+    from cnntune.report import best_trial_text, status_table
     from cnntune.storage import load_existing_study, study_status
 
     name = study_name or load_existing_study(storage_url, None).study_name
@@ -583,7 +583,7 @@ def status(study_name, storage_url) -> None:
 @storage_option
 def studies(storage_url) -> None:
     """Every study in the store, with counts and best value."""
-    from cnntune.report.terminal import studies_table
+    from cnntune.report import studies_table
     from cnntune.storage import list_studies
 
     _console().print(studies_table(list_studies(storage_url)))
@@ -609,7 +609,7 @@ def studies(storage_url) -> None:
 )
 def dashboard(storage_url, host, port) -> None:
     """Serve optuna-dashboard on the study store until Ctrl-C."""
-    from cnntune.report.dashboard import DashboardServer
+    from cnntune.report import DashboardServer
     from cnntune.search import stop_signals
 
     server = DashboardServer(storage_url, host, port)
@@ -641,7 +641,7 @@ def dashboard(storage_url, host, port) -> None:
 )
 def report(study_name, storage_url, out, model_dir) -> None:
     """Write one HTML report of a study: history, learning curves, importances, knobs."""
-    from cnntune.report.html_report import write_report
+    from cnntune.report import write_report
 
     click.echo(f"wrote {write_report(storage_url, study_name, out, model_dir=model_dir)}")
 
@@ -661,7 +661,7 @@ def report(study_name, storage_url, out, model_dir) -> None:
 @cache_dir_option
 def data_explore(data_dir: Path, out: Path, channels: str, cache_dir: Path) -> None:
     """Write one HTML page about DATA_DIR: classes, samples, colour histograms, embedding, spectra."""
-    from cnntune.report.explore import write_explore_report
+    from cnntune.report import write_explore_report
 
     result = write_explore_report(data_dir, out, channels=channels, cache_dir=cache_dir)
     click.echo(f"wrote {result.out} in {result.seconds:.1f}s")
