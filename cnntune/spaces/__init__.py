@@ -5,6 +5,8 @@ is plain data that both the Optuna and the KerasTuner engines read.
 """
 
 from cnntune.spaces._condition import Condition
+from cnntune.spaces._kerastuner import define_hyperparameters
+from cnntune.spaces._optuna import suggest_params, to_distributions
 from cnntune.spaces._param import KINDS, Param
 from cnntune.spaces._space import Space
 from cnntune.spaces._toml import (
@@ -15,8 +17,6 @@ from cnntune.spaces._toml import (
     parse_space,
     write_default_space,
 )
-from cnntune.spaces.kerastuner_adapter import define_hyperparameters
-from cnntune.spaces.optuna_adapter import suggest_params, to_distributions
 
 __all__ = [
     "KINDS",
