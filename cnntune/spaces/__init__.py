@@ -12,7 +12,6 @@ from cnntune.spaces._space import Space
 from cnntune.spaces._toml import (
     default_space,
     default_space_text,
-    dump_space,
     load_space,
     parse_space,
     write_default_space,
@@ -26,7 +25,6 @@ __all__ = [
     "default_space",
     "default_space_text",
     "define_hyperparameters",
-    "dump_space",
     "load_space",
     "parse_space",
     "suggest_params",
