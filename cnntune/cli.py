@@ -28,10 +28,11 @@ def _console():
     return Console() if sys.stdout.isatty() else Console(width=160)
 
 
-def default_cache_dir() -> Path:
-    """Where decoded images and the demo data set live: $TUNE_CACHE_DIR or the XDG cache."""
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "cnntune"
+def _default_cache_dir() -> Path:
+    # cnntune.data brings numpy and Pillow: imported when a command runs, so `tune --help` stays instant.
+    from cnntune.data import default_cache_dir
+
+    return default_cache_dir()
 
 
 class _Group(click.Group):
@@ -49,7 +50,7 @@ cache_dir_option = click.option(
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=Path),
     envvar="TUNE_CACHE_DIR",
-    default=default_cache_dir,
+    default=_default_cache_dir,
     show_default="$TUNE_CACHE_DIR or ~/.cache/cnntune",
     help="Folder for the decoded-image cache and the demo data set.",
 )
