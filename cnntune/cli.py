@@ -571,10 +571,9 @@ def predict(model_dir, data_dir, split, out, proba, cache_dir) -> None:
 def status(study_name, storage_url) -> None:
     """Table of a study's trials and its best trial."""
     from cnntune.report import best_trial_text, status_table
-    from cnntune.storage import load_existing_study, study_status
+    from cnntune.storage import study_status
 
-    name = study_name or load_existing_study(storage_url, None).study_name
-    result = study_status(storage_url, name)
+    result = study_status(storage_url, study_name or None)  # --study "" means the only study, as it always did
     console = _console()
     console.print(status_table(result))
     console.print(best_trial_text(result))

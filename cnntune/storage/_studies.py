@@ -60,8 +60,13 @@ def list_studies(storage_url: str) -> list[StudyRow]:
     return rows
 
 
-def study_status(storage_url: str, study_name: str) -> StudyStatus:
-    """One study's trials (number, state, value, epochs, duration, main params) and its best."""
+def study_status(storage_url: str, study_name: str | None) -> StudyStatus:
+    """One study's trials (number, state, value, epochs, duration, main params) and its best.
+
+    Args:
+        storage_url: the study store's URL.
+        study_name: the study; None = the store's only study.
+    """
     study = load_existing_study(storage_url, study_name)
     rows = [_trial_row(t) for t in study.get_trials(deepcopy=False)]
     try:
@@ -69,7 +74,7 @@ def study_status(storage_url: str, study_name: str) -> StudyStatus:
     except ValueError:
         best_number = None
     best = next((r for r in rows if r.number == best_number), None)
-    return StudyStatus(study_name, rows, best)
+    return StudyStatus(study.study_name, rows, best)
 
 
 def load_existing_study(storage_url: str, study_name: str | None) -> Any:
