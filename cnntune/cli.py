@@ -30,10 +30,11 @@ def _console():
     return Console() if sys.stdout.isatty() else Console(width=160)
 
 
-def default_cache_dir() -> Path:
-    """Where decoded images and the demo data set live: $TUNE_CACHE_DIR or the XDG cache."""
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "cnntune"
+def _default_cache_dir() -> Path:
+    # cnntune.data brings numpy and Pillow: imported when a command runs, so `tune --help` stays instant.
+    from cnntune.data import default_cache_dir
+
+    return default_cache_dir()
 
 
 class _Group(click.Group):
@@ -54,7 +55,7 @@ cache_dir_option = click.option(
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=Path),
     envvar="TUNE_CACHE_DIR",
-    default=default_cache_dir,
+    default=_default_cache_dir,
     show_default="$TUNE_CACHE_DIR or ~/.cache/cnntune",
     help="Folder for the decoded-image cache and the demo data set.",
 )
@@ -345,7 +346,7 @@ def start(
 ) -> None:
     """Run (or resume) a study until it has --trials finished trials."""
     from cnntune.model import import_tensorflow_quietly
-    from cnntune.report.terminal import search_summary_text
+    from cnntune.report import search_summary_text
     from cnntune.search import run_search, watched_search
 
     import_tensorflow_quietly()
@@ -408,7 +409,7 @@ def worker(
 ) -> None:
     """Join an existing study (from any machine) and run its trials."""
     from cnntune.model import import_tensorflow_quietly
-    from cnntune.report.terminal import search_summary_text
+    from cnntune.report import search_summary_text
     from cnntune.search import run_worker, watched_search
 
     import_tensorflow_quietly()
@@ -557,11 +558,10 @@ def predict(model_dir, data_dir, split, out, proba, cache_dir) -> None:
 @storage_option
 def status(study_name, storage_url) -> None:
     """Table of a study's trials and its best trial."""
-    from cnntune.report.terminal import best_trial_text, status_table
-    from cnntune.storage import load_existing_study, study_status
+    from cnntune.report import best_trial_text, status_table
+    from cnntune.storage import study_status
 
-    name = study_name or load_existing_study(storage_url, None).study_name
-    result = study_status(storage_url, name)
+    result = study_status(storage_url, study_name or None)  # --study "" means the only study, as it always did
     console = _console()
     console.print(status_table(result))
     console.print(best_trial_text(result))
@@ -571,7 +571,7 @@ def status(study_name, storage_url) -> None:
 @storage_option
 def studies(storage_url) -> None:
     """Every study in the store, with counts and best value."""
-    from cnntune.report.terminal import studies_table
+    from cnntune.report import studies_table
     from cnntune.storage import list_studies
 
     _console().print(studies_table(list_studies(storage_url)))
@@ -597,7 +597,7 @@ def studies(storage_url) -> None:
 )
 def dashboard(storage_url, host, port) -> None:
     """Serve optuna-dashboard on the study store until Ctrl-C."""
-    from cnntune.report.dashboard import DashboardServer
+    from cnntune.report import DashboardServer
     from cnntune.search import stop_signals
 
     server = DashboardServer(storage_url, host, port)
@@ -629,7 +629,7 @@ def dashboard(storage_url, host, port) -> None:
 )
 def report(study_name, storage_url, out, model_dir) -> None:
     """Write one HTML report of a study: history, learning curves, importances, knobs."""
-    from cnntune.report.html_report import write_report
+    from cnntune.report import write_report
 
     click.echo(f"wrote {write_report(storage_url, study_name, out, model_dir=model_dir)}")
 
@@ -649,7 +649,7 @@ def report(study_name, storage_url, out, model_dir) -> None:
 @cache_dir_option
 def data_explore(data_dir: Path, out: Path, channels: str, cache_dir: Path) -> None:
     """Write one HTML page about DATA_DIR: classes, samples, colour histograms, embedding, spectra."""
-    from cnntune.report.explore import write_explore_report
+    from cnntune.report import write_explore_report
 
     result = write_explore_report(data_dir, out, channels=channels, cache_dir=cache_dir)
     click.echo(f"wrote {result.out} in {result.seconds:.1f}s")

@@ -4,6 +4,7 @@ No TensorFlow here: everything is numpy and Pillow, so `tune data check` starts
 instantly and the arrays can feed any pipeline.
 """
 
+from cnntune.data._cache_dir import default_cache_dir
 from cnntune.data._dataset import Dataset, LoadReport, Split
 from cnntune.data._demo import demo_data_dir
 from cnntune.data._load import load_dataset
@@ -16,6 +17,7 @@ __all__ = [
     "LoadReport",
     "Split",
     "check_data",
+    "default_cache_dir",
     "demo_data_dir",
     "format_summary",
     "load_dataset",

@@ -28,7 +28,7 @@ from cnntune.export._savedmodel import INPUT_NAME, SAVEDMODEL_DIR, SIGNATURE, ch
 from cnntune.export._scores import ValidationScores, score_members, validation_record
 from cnntune.export._wrapper import TTA_MODES, build_export_model, member_probabilities
 from cnntune.model import HParams
-from cnntune.storage import load_existing_study, mask_url, read_metadata
+from cnntune.storage import best_trial_or_none, load_existing_study, mask_url, read_metadata
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,12 +123,12 @@ def export_best(
 
 
 def _best_trial(study: Any) -> Any:
-    try:
-        return study.best_trial
-    except ValueError:
+    best = best_trial_or_none(study)
+    if best is None:
         raise ExportError(
             f"study {study.study_name!r} has no completed trial to export; run `tune start` or `tune worker` first"
-        ) from None
+        )
+    return best
 
 
 def _study_data(study_name: str, metadata: Any, data_dir: Path | None, cache_dir: Path | None) -> Dataset:

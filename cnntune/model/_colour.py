@@ -3,7 +3,7 @@
 A layer rather than a preprocessing step, so a search can treat the colour
 space as one more hyperparameter, and the exported SavedModel (uint8 images
 in) converts by itself: nothing beside the model has to know the choice.
-The formulas and constants are those of `cnntune.data.explore.colour`, which
+The constants are `cnntune.data.colour`'s and the formulas those of `cnntune.data.explore.colour`, which
 the explore report's histograms use.
 
     rgb         unchanged (the builder adds no layer at all)
@@ -19,7 +19,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from cnntune.data.explore.colour import D65_WHITE, LAB_OFFSET, LAB_SCALE, SRGB_TO_XYZ
+from cnntune.data.colour import D65_WHITE, LAB_OFFSET, LAB_SCALE, SRGB_TO_XYZ
 from cnntune.model._hparams import COLOUR_SPACES
 
 _CONVERTED_CHANNELS = {"rgb": 3, "hsv": 3, "lab": 3, "lab_l_only": 1}

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any, NamedTuple
 
+from cnntune.storage import best_trial_or_none
+
 # state -> (colour, dash, width, opacity); the best trial is drawn over them all.
 _STYLE = {
     "COMPLETE": ("#1f77b4", "solid", 1.2, 0.5),
@@ -41,10 +43,8 @@ def learning_curves(study: Any) -> list[TrialCurve]:
     intermediate values. The history also adds val_loss, and fills val_accuracy
     in when a trial reported no intermediate value.
     """
-    try:
-        best_number = study.best_trial.number
-    except ValueError:
-        best_number = None
+    best = best_trial_or_none(study)
+    best_number = best.number if best is not None else None
     curves = []
     for trial in study.get_trials(deepcopy=False):
         history = trial.user_attrs.get("history") or {}

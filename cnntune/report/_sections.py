@@ -12,6 +12,7 @@ import datetime
 from typing import Any, NamedTuple
 
 from cnntune.baselines import BaselineResult, read_baselines
+from cnntune.storage import best_trial_or_none
 
 MIN_TRIALS_FOR_IMPORTANCE = 4  # fewer completed trials give importances that are noise
 KNOBS = ("depth", "base_width", "learning_rate", "cutout_p", "cutmix_p")  # the knobs worth a plot each
@@ -71,9 +72,8 @@ def summary(study: Any) -> Summary:
 
 
 def _best_trial(study: Any) -> BestTrial | None:
-    try:
-        best = study.best_trial
-    except ValueError:  # no COMPLETE trial
+    best = best_trial_or_none(study)
+    if best is None:
         return None
     attrs = best.user_attrs
     return BestTrial(

@@ -13,8 +13,6 @@ from typing import Any, NamedTuple
 
 from cnntune.errors import ExportError
 
-MODEL_METADATA = "cnntune.json"
-
 
 class Validation(NamedTuple):
     accuracy: float

@@ -5,18 +5,17 @@ is plain data that both the Optuna and the KerasTuner engines read.
 """
 
 from cnntune.spaces._condition import Condition
+from cnntune.spaces._kerastuner import define_hyperparameters
+from cnntune.spaces._optuna import suggest_params, to_distributions
 from cnntune.spaces._param import KINDS, Param
 from cnntune.spaces._space import Space
 from cnntune.spaces._toml import (
     default_space,
     default_space_text,
-    dump_space,
     load_space,
     parse_space,
     write_default_space,
 )
-from cnntune.spaces.kerastuner_adapter import define_hyperparameters
-from cnntune.spaces.optuna_adapter import suggest_params, to_distributions
 
 __all__ = [
     "KINDS",
@@ -26,7 +25,6 @@ __all__ = [
     "default_space",
     "default_space_text",
     "define_hyperparameters",
-    "dump_space",
     "load_space",
     "parse_space",
     "suggest_params",

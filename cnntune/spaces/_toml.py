@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from cnntune.errors import SpaceError
 from cnntune.spaces._space import Space
@@ -55,22 +53,3 @@ def write_default_space(path: Path | str, *, force: bool = False, name: str = "d
     except OSError as exc:
         raise SpaceError(f"{path}: cannot write the space file ({exc.strerror})") from None
     return path
-
-
-def dump_space(space: Space) -> str:
-    """TOML text of a space (e.g. the one a study recorded), without comments."""
-    blocks = []
-    for name, table in space.to_dict()["params"].items():
-        lines = [f"[params.{name}]"] + [f"{key} = {_toml_value(value)}" for key, value in table.items()]
-        blocks.append("\n".join(lines))
-    return "\n\n".join(blocks) + "\n"
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, str):
-        return json.dumps(value)  # a JSON string is a valid TOML basic string
-    return repr(value)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnntune.errors import StorageError
 from cnntune.storage._url import mask_url, open_storage
+
+if TYPE_CHECKING:
+    import optuna
 
 MAIN_PARAMS = ("depth", "base_width", "learning_rate", "batch_size", "cutout_p", "cutmix_p")
 
@@ -60,16 +63,32 @@ def list_studies(storage_url: str) -> list[StudyRow]:
     return rows
 
 
-def study_status(storage_url: str, study_name: str) -> StudyStatus:
-    """One study's trials (number, state, value, epochs, duration, main params) and its best."""
+def study_status(storage_url: str, study_name: str | None) -> StudyStatus:
+    """One study's trials (number, state, value, epochs, duration, main params) and its best.
+
+    Args:
+        storage_url: the study store's URL.
+        study_name: the study; None = the store's only study.
+    """
     study = load_existing_study(storage_url, study_name)
     rows = [_trial_row(t) for t in study.get_trials(deepcopy=False)]
-    try:
-        best_number = study.best_trial.number
-    except ValueError:
-        best_number = None
+    best_trial = best_trial_or_none(study)
+    best_number = best_trial.number if best_trial is not None else None
     best = next((r for r in rows if r.number == best_number), None)
-    return StudyStatus(study_name, rows, best)
+    return StudyStatus(study.study_name, rows, best)
+
+
+def best_trial_or_none(study: optuna.Study) -> optuna.trial.FrozenTrial | None:
+    """The study's best trial, or None while no trial is COMPLETE.
+
+    `study.best_trial` raises ValueError until a trial completes (a new study, or
+    one whose trials all pruned or failed so far), which every reader of a live
+    study meets; this is that check, once.
+    """
+    try:
+        return study.best_trial
+    except ValueError:
+        return None
 
 
 def load_existing_study(storage_url: str, study_name: str | None) -> Any:

@@ -22,7 +22,7 @@ from cnntune.baselines import (
 from cnntune.baselines._features import colour_histograms, pixels
 from cnntune.cli import cli
 from cnntune.data import load_dataset
-from cnntune.report.html_report import write_report
+from cnntune.report import write_report
 from cnntune.storage import StudyMetadata, write_metadata
 
 _ROW = re.compile(r"^(random forest|linear SVM|gradient boosting)\s+.*\s(\d\.\d{4})\s+\d+\.\d$")

@@ -11,8 +11,9 @@ from click.testing import CliRunner
 
 from cnntune.cli import cli
 from cnntune.data.explore import Limits
+from cnntune.report import write_explore_report
+from cnntune.report._explore import SECTION_IDS
 from cnntune.report._explore_figures import composite_on_checkerboard, spectra_figure
-from cnntune.report.explore import SECTION_IDS, write_explore_report
 
 _FAST = Limits(tsne_images=20, embedding_images=40)
 

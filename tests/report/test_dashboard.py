@@ -14,7 +14,7 @@ import pytest
 from processes import tune_argv_sigint_ignored
 
 from cnntune.errors import ReportError, StorageError
-from cnntune.report.dashboard import DashboardServer
+from cnntune.report import DashboardServer
 
 
 def _get(url: str) -> dict:

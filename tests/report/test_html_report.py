@@ -11,10 +11,10 @@ from plotly.offline import get_plotlyjs
 from report_studies import TRIAL_SECONDS, make_study
 
 from cnntune.errors import ExportError, ReportError, StorageError
-from cnntune.report import _curves, _sections
+from cnntune.report import _curves, _sections, write_report
+from cnntune.report._html_report import SECTION_IDS
 from cnntune.report._page import drawn, write_atomically
 from cnntune.report._validation import read_validation
-from cnntune.report.html_report import SECTION_IDS, write_report
 
 
 def _load(url: str, name: str = "demo") -> optuna.Study:

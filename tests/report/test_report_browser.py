@@ -16,7 +16,7 @@ import subprocess
 
 import pytest
 
-from cnntune.report.html_report import write_report
+from cnntune.report import write_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PLOTS = (

@@ -10,7 +10,7 @@ import optuna
 import pytest
 
 from cnntune.spaces import Space, default_space, define_hyperparameters, parse_space, to_distributions
-from cnntune.spaces.kerastuner_adapter import Scope, condition_scopes, decode, untranslated
+from cnntune.spaces._kerastuner import Scope, condition_scopes, decode, untranslated
 
 KINDS_SPACE = """
 [params.depth]

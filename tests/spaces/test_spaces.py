@@ -8,7 +8,6 @@ from cnntune.model import HParams, known_names
 from cnntune.spaces import (
     Condition,
     default_space,
-    dump_space,
     load_space,
     parse_space,
     suggest_params,
@@ -32,11 +31,6 @@ def test_default_space_covers_the_issue_ranges():
     assert set(by_name["batch_size"].choices) == {32, 64, 128}
     assert str(by_name["cutmix_alpha"].when) == "cutmix_p > 0"
     assert set(space.names) <= known_names()
-
-
-def test_dump_space_round_trips():
-    space = default_space()
-    assert parse_space(dump_space(space), source="dumped") == space
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """What `tune data explore` shows, as data: each section computed by one function, drawn elsewhere.
 
 Numpy only (plus scikit-learn's t-SNE when installed): the drawing lives in
-`cnntune.report.explore`. `colour` holds the RGB -> HSV / LAB formulas shared
+`cnntune.report._explore`. `colour` holds the RGB -> HSV / LAB formulas shared
 with the model's colour-space layer and the pixel baselines.
 """
 

@@ -1,8 +1,9 @@
 """RGB to HSV and CIELAB in numpy: the formulas the model's colour layer runs on the graph.
 
-The explore report's histograms and the baselines' colour features use these,
-and the Keras layer (`cnntune.model.training.ColourSpace`) takes its constants from here, so
-what the report shows for a colour space is what a trial's model sees.
+The explore report's histograms and the baselines' colour features use these;
+their constants live in `cnntune.data.colour`, where the Keras layer
+(`cnntune.model.training.ColourSpace`) takes them too, so what the report shows for a colour
+space is what a trial's model sees.
 Inputs are RGB in [0, 1], shape (..., 3); alpha is never part of a conversion.
 """
 
@@ -10,19 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-# sRGB (linear) -> CIE XYZ under the D65 illuminant (IEC 61966-2-1), and the D65 white
-# point it maps RGB (1, 1, 1) to: pure red becomes LAB (53.24, 80.09, 67.20) with these.
-SRGB_TO_XYZ = np.array(
-    [
-        [0.4124564, 0.3575761, 0.1804375],
-        [0.2126729, 0.7151522, 0.0721750],
-        [0.0193339, 0.1191920, 0.9503041],
-    ]
-)
-D65_WHITE = (0.95047, 1.0, 1.08883)
-# LAB -> roughly [0, 1]: L is 0-100; a and b of sRGB colours stay within about -128..127
-LAB_SCALE = (1 / 100, 1 / 255, 1 / 255)
-LAB_OFFSET = (0.0, 128 / 255, 128 / 255)
+from cnntune.data.colour import D65_WHITE, LAB_OFFSET, LAB_SCALE, SRGB_TO_XYZ
+
 _DELTA = 6 / 29  # CIELAB's f(t) switches from a cube root to a line below DELTA**3
 
 
