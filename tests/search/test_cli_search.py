@@ -56,6 +56,30 @@ def test_start_unknown_hyperparameter_is_one_error_line(tmp_path, tiny_data):
     assert "unknown hyperparameter 'detph'" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            '[params.optimizer]\nkind = "categorical"\nchoices = ["adam", "rmsprop"]\n',
+            "parameter 'optimizer' must be one of 'adam', 'adamw', 'sgd', but got 'rmsprop'",
+        ),
+        (
+            '[params.cutout_p]\nkind = "float"\nlow = 0.0\nhigh = 1.5\n',
+            "parameter 'cutout_p' must be >= 0 and <= 1, but got 1.5",
+        ),
+        ('[params.batch_size]\nkind = "categorical"\nchoices = [0, 64]\n', "'batch_size' must be >= 1, but got 0"),
+    ],
+    ids=["bad-choice", "bad-high-bound", "bad-batch-size"],
+)
+def test_start_space_value_outside_the_hyperparameter_domain_fails_before_any_study(tmp_path, tiny_data, body, message):
+    bad, result = _start_with_space(tmp_path, tiny_data, body)
+    assert result.exit_code == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: {bad}: hyperparameter") and message in line
+    db = tmp_path / "t.db"
+    assert not db.exists() or optuna.get_all_study_names(f"sqlite:///{db}") == []
+
+
 @pytest.mark.slow
 def test_start_then_status_and_studies(tmp_path, tiny_data, tiny_space):
     url = f"sqlite:///{tmp_path / 't.db'}"
