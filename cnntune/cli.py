@@ -16,7 +16,7 @@ import click
 from cnntune import __version__
 from cnntune.errors import CnnTuneError, SearchInterrupted
 from cnntune.model import CHANNELS, JIT_MODES, TrainingSettings
-from cnntune.search import ENGINES, KT_ALGORITHMS, PRUNERS, SAMPLERS, SearchSettings
+from cnntune.search import DEFAULT_TRIAL_SHARE, ENGINES, KT_ALGORITHMS, PRUNERS, SAMPLERS, SearchSettings
 
 DEFAULT_STORAGE = "sqlite:///tune.db"
 TRAINING = TrainingSettings()  # the option defaults below read the one owner of each default
@@ -238,6 +238,26 @@ def space_init(file: Path, force: bool, demo: bool) -> None:
     help="Finished trials the study should reach (re-running resumes).",
 )
 @timeout_option
+@click.option(
+    "--budget",
+    default=None,
+    metavar="DURATION",
+    help="Deadline for the whole command (45s, 90m, 3h): trials too costly for it are skipped, the last "
+    "one stops at it. Unlike --timeout, which only stops starting trials.",
+)
+@click.option(
+    "--trial-share",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=DEFAULT_TRIAL_SHARE,
+    show_default=True,
+    help="With --budget: skip a trial whose estimated full run exceeds this share of the budget.",
+)
+@click.option(
+    "--warm-start/--no-warm-start",
+    default=True,
+    show_default=True,
+    help="A new study's first trials are known-good recipes its space can express.",
+)
 @study_option
 @storage_option
 @click.option(
@@ -323,6 +343,9 @@ def start(
     data_dir,
     trials,
     timeout,
+    budget,
+    trial_share,
+    warm_start,
     study_name,
     storage_url,
     space_file,
@@ -347,8 +370,9 @@ def start(
     """Run (or resume) a study until it has --trials finished trials."""
     from cnntune.model import import_tensorflow_quietly
     from cnntune.report import search_summary_text
-    from cnntune.search import run_search, watched_search
+    from cnntune.search import parse_duration, run_search, watched_search
 
+    budget_seconds = None if budget is None else parse_duration(budget)
     import_tensorflow_quietly()
     settings = SearchSettings(sampler=sampler, pruner=pruner)
     training = TrainingSettings(
@@ -377,6 +401,9 @@ def start(
             reporter=view,
             engine=engine,
             kt_algorithm=kt_algorithm,
+            budget=budget_seconds,
+            trial_share=trial_share,
+            warm_start=warm_start,
         )
     view.console.print(search_summary_text(summary))
 
@@ -426,6 +453,19 @@ def worker(
             reporter=view,
         )
     view.console.print(search_summary_text(summary))
+
+
+@cli.command("enqueue")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@study_option
+@storage_option
+def enqueue(file, study_name, storage_url) -> None:
+    """Add FILE's params (TOML or JSON) to a study as its next trial."""
+    from cnntune.search import enqueue_file
+
+    name, params = enqueue_file(storage_url, study_name, file)
+    shown = ", ".join(f"{k}={v!r}" for k, v in params.items())
+    click.echo(f"enqueued in study {name!r}: {shown}")
 
 
 @cli.command("delete")

@@ -16,6 +16,7 @@ def run_tiny_search(data: Path, url: str, cache: Path, space: Path, trials: int,
     """`run_search` on study "s" with `TINY_SETTINGS` and `TINY_TRAINING` unless given."""
     kwargs.setdefault("settings", TINY_SETTINGS)
     kwargs.setdefault("training", TINY_TRAINING)
+    kwargs.setdefault("calibrate", False)  # the budget tests price trials; the rest need not time the device
     return run_search(
         data_dir=data,
         cache_dir=cache,

@@ -7,6 +7,7 @@ train, export or predict import it (`cnntune.model` itself is plain data).
 from cnntune.model._builder import BN_MOMENTUM, build_model
 from cnntune.model._colour import ColourSpace
 from cnntune.model._compile import compile_model
+from cnntune.model._cost import ModelCost, model_cost
 from cnntune.model._optim import build_optimizer, learning_rate_schedule, uses_plateau
 from cnntune.model._training import FitResult, HistoryRecorder, augment_config, fit_model
 
@@ -15,11 +16,13 @@ __all__ = [
     "ColourSpace",
     "FitResult",
     "HistoryRecorder",
+    "ModelCost",
     "augment_config",
     "build_model",
     "build_optimizer",
     "compile_model",
     "fit_model",
     "learning_rate_schedule",
+    "model_cost",
     "uses_plateau",
 ]

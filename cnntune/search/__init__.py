@@ -1,5 +1,7 @@
 """Running the search: trials, the study runner, the terminal live view, the KerasTuner engine."""
 
+from cnntune.search._budget_plan import DEFAULT_TRIAL_SHARE, parse_duration
+from cnntune.search._enqueue import enqueue_file
 from cnntune.search._interrupts import stop_signals
 from cnntune.search._reporter import Reporter, SilentReporter
 from cnntune.search._runner import SearchSummary, run_search, run_worker, summarize_study
@@ -7,6 +9,7 @@ from cnntune.search._settings import ENGINES, KT_ALGORITHMS, PRUNERS, SAMPLERS, 
 from cnntune.search.live_view import LiveView, watched_search
 
 __all__ = [
+    "DEFAULT_TRIAL_SHARE",
     "ENGINES",
     "KT_ALGORITHMS",
     "LiveView",
@@ -19,6 +22,8 @@ __all__ = [
     "run_search",
     "run_worker",
     "stop_signals",
+    "enqueue_file",
+    "parse_duration",
     "record_settings",
     "summarize_study",
     "watched_search",

@@ -18,6 +18,7 @@ from typing import Any
 
 from cnntune.errors import TrialFailed
 from cnntune.model import HParams, TrainingSettings
+from cnntune.search._budget_plan import BudgetPlan
 from cnntune.search._interrupts import stop_signals
 from cnntune.search._reporter import Reporter, SilentReporter
 from cnntune.search._settings import SearchSettings, record_settings
@@ -38,6 +39,7 @@ class _Job:
     data_dir: str
     cache_dir: str
     settings: dict[str, Any]  # search and training settings, as the study records them
+    plan: BudgetPlan  # the parent's budget and deadline (one monotonic clock per machine)
 
 
 class IsolatedObjective:
@@ -53,6 +55,7 @@ class IsolatedObjective:
         settings: SearchSettings,
         training: TrainingSettings,
         reporter: Reporter | None = None,
+        plan: BudgetPlan = BudgetPlan(None, calibrate=False),
     ) -> None:
         self.storage_url = storage_url
         self.data_dir = data_dir
@@ -60,6 +63,7 @@ class IsolatedObjective:
         self.space = space
         self.settings = settings
         self.training = training
+        self.plan = plan
         self.reporter = reporter or SilentReporter()
 
     def __call__(self, trial: Any) -> float:
@@ -76,6 +80,7 @@ class IsolatedObjective:
             data_dir=str(self.data_dir),
             cache_dir=str(self.cache_dir),
             settings=record_settings(self.settings, self.training),
+            plan=self.plan,
         )
         context = multiprocessing.get_context("spawn")
         receiver, sender = context.Pipe(duplex=False)
@@ -134,6 +139,7 @@ def _train_in_child(job: _Job, sender: Any) -> None:
     from cnntune.model import import_tensorflow_quietly
     from cnntune.search._objective import train_trial
     from cnntune.search._strategies import make_pruner
+    from cnntune.search._workers import make_pricer
     from cnntune.storage import open_storage
 
     import_tensorflow_quietly()
@@ -148,8 +154,17 @@ def _train_in_child(job: _Job, sender: Any) -> None:
     )
     trial = optuna.trial.Trial(study, job.trial_id)  # public constructor; the id is `_trial_id` (see _loop)
     dataset = load_dataset(job.data_dir, channels=training.channels, cache_dir=job.cache_dir)
+    pricer = make_pricer(dataset, training, job.plan, Path(job.cache_dir))
     try:
-        value = train_trial(trial, HParams.from_params(job.params), dataset, training, SilentReporter())
+        value = train_trial(
+            trial,
+            HParams.from_params(job.params),
+            dataset,
+            training,
+            SilentReporter(),
+            pricer=pricer,
+            budget=job.plan.budget,
+        )
         sender.send(("complete", value))
     except optuna.TrialPruned as exc:
         sender.send(("pruned", str(exc)))

@@ -8,7 +8,7 @@ memory or diverges ends as FAIL with the reason in its user attrs
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnntune.errors import TrialFailed
 from cnntune.model import HParams, TrainingSettings
@@ -24,9 +24,16 @@ from cnntune.search.trial import (
 )
 from cnntune.spaces import Space, suggest_params
 
+if TYPE_CHECKING:
+    from cnntune.search._budget import Budget, TrialPricer
+
 
 class TrialObjective:
-    """The callable the trial loop runs for each trial: everything a trial needs, passed in."""
+    """The callable the trial loop runs for each trial: everything a trial needs, passed in.
+
+    With a `pricer` each built model is priced before its first step (and skipped when too
+    costly for the `budget`); the trial's measured epochs then refine the pricer's time model.
+    """
 
     def __init__(
         self,
@@ -34,34 +41,72 @@ class TrialObjective:
         space: Space,
         training: TrainingSettings,
         reporter: Reporter | None = None,
+        *,
+        pricer: TrialPricer | None = None,
+        budget: Budget | None = None,
     ) -> None:
         self.dataset = dataset
         self.space = space
         self.training = training
         self.reporter = reporter or SilentReporter()
+        self.pricer = pricer
+        self.budget = budget
 
     def __call__(self, trial: Any) -> float:
         params = suggest_params(trial, self.space)
         hp = HParams.from_params(params)
         self.reporter.trial_started(trial.number, self.training.max_epochs)
-        return train_trial(trial, hp, self.dataset, self.training, self.reporter)
+        return train_trial(
+            trial, hp, self.dataset, self.training, self.reporter, pricer=self.pricer, budget=self.budget
+        )
 
 
-def train_trial(trial: Any, hp: HParams, dataset: Any, training: TrainingSettings, reporter: Reporter) -> float:
+def train_trial(
+    trial: Any,
+    hp: HParams,
+    dataset: Any,
+    training: TrainingSettings,
+    reporter: Reporter,
+    *,
+    pricer: TrialPricer | None = None,
+    budget: Budget | None = None,
+) -> float:
     """Trains `hp` under `trial`'s pruner, records the trial's attrs, returns its value."""
     import optuna
 
+    from cnntune.search._budget import budget_callbacks
     from cnntune.search._pruning import BestSoFarPruning
 
-    callbacks = [BestSoFarPruning(trial, "val_accuracy"), reporter.keras_callback(trial.number)]
+    timer, *deadline = budget_callbacks(budget)
+    priced: dict[str, Any] = {}
+
+    def price(model: Any) -> None:
+        if pricer is None:
+            return
+        priced.update(pricer.price(model, hp.batch_size))
+        for key, value in priced.items():
+            trial.set_user_attr(key, value)
+        reporter.trial_priced(trial.number, priced)
+        pricer.check(priced)
+
+    callbacks = [BestSoFarPruning(trial, "val_accuracy"), reporter.keras_callback(trial.number), timer, *deadline]
     try:
         outcome = train_configuration(
-            hp, dataset, trial_training(training, trial.number), [c for c in callbacks if c is not None]
+            hp,
+            dataset,
+            trial_training(training, trial.number),
+            [c for c in callbacks if c is not None],
+            on_built=price,
         )
     except KeyboardInterrupt as exc:
         with contextlib.suppress(Exception):  # the interrupt matters more than its reason
             trial.set_user_attr(FAIL_REASON, interruption_reason(exc))
         raise
+    if timer.seconds:
+        outcome.attrs["epoch_seconds"] = [round(x, 3) for x in timer.seconds]
+        if pricer is not None and priced:
+            measured = pricer.observe(priced["cost"], hp.batch_size, timer.seconds)
+            outcome.attrs["measured_epoch_seconds"] = None if measured is None else round(measured, 3)
     record_outcome(trial, outcome)
     if outcome.state == COMPLETE:
         return outcome.value

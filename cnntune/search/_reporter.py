@@ -12,7 +12,13 @@ from typing import Any, Protocol
 class Reporter(Protocol):
     def search_started(self, study_name: str, target: int, finished: int, where: str) -> None: ...
 
+    def budget_started(self, budget: Any | None) -> None:
+        """The run's `Budget` (deadline, trial share), or None without one."""
+
     def trial_started(self, number: int, max_epochs: int) -> None: ...
+
+    def trial_priced(self, number: int, priced: dict[str, Any]) -> None:
+        """The trial's cost and estimated seconds per epoch and per trial, before its first step."""
 
     def keras_callback(self, number: int) -> Any | None:
         """A Keras callback for per-epoch progress, or None."""
@@ -31,7 +37,13 @@ class SilentReporter:
     def search_started(self, study_name: str, target: int, finished: int, where: str) -> None:
         pass
 
+    def budget_started(self, budget: Any | None) -> None:
+        pass
+
     def trial_started(self, number: int, max_epochs: int) -> None:
+        pass
+
+    def trial_priced(self, number: int, priced: dict[str, Any]) -> None:
         pass
 
     def keras_callback(self, number: int) -> Any | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from cnntune.errors import SearchError
 from cnntune.model import TrainingSettings
+from cnntune.search._budget_plan import DEFAULT_TRIAL_SHARE, BudgetPlan
 from cnntune.search._loop import count_finished, run_trials
 from cnntune.search._reporter import Reporter, SilentReporter
 from cnntune.search._settings import SearchSettings, check_engine
@@ -64,8 +65,12 @@ def run_search(
     reporter: Reporter | None = None,
     engine: str = "optuna",
     kt_algorithm: str = "hyperband",
+    budget: float | None = None,
+    trial_share: float = DEFAULT_TRIAL_SHARE,
+    calibrate: bool = True,
+    warm_start: bool = True,
 ) -> SearchSummary:
-    """Creates or resumes a study and runs trials until `trials` have finished.
+    """Creates or resumes a study and runs trials until `trials` have finished, or the budget is spent.
 
     Args:
         data_dir: a folder in the competition layout; None = the demo set in `cache_dir`.
@@ -85,6 +90,13 @@ def run_search(
         engine: "optuna", or "keras-tuner" to let a KerasTuner oracle pick the
             trials (recorded in the same study; see `cnntune.search.kerastuner`).
         kt_algorithm: the KerasTuner oracle: "hyperband", "bayesian" or "random".
+        budget: seconds for the whole call (data loading and calibration included): no
+            trial starts after it, the running one stops at it (see `cnntune.search._budget`).
+        trial_share: with a budget, a trial whose estimate exceeds this share of it is skipped.
+        calibrate: time reference models on this device (cached) so that every trial is
+            priced before its first step; always on with a budget.
+        warm_start: a new study's first trials are the known-good recipes its space can
+            express (`cnntune.search._warm_start`); never re-enqueued on resume.
     """
     from cnntune.data import demo_data_dir, load_dataset
 
@@ -93,6 +105,9 @@ def run_search(
     if workers < 1:
         raise SearchError(f"--workers must be >= 1, but got {workers}")
     check_engine(engine, kt_algorithm, workers=workers, isolate=isolate)
+    if budget is not None and engine != "optuna":
+        raise SearchError("--budget needs --engine optuna (KerasTuner's oracle cannot skip a trial it sized)")
+    plan = BudgetPlan.starting_now(budget, trial_share, calibrate=calibrate or budget is not None)
     reporter = reporter or SilentReporter()
     packaged_space = "default" if data_dir is not None else "demo"  # the demo set gets a CPU-sized space
     data_dir = Path(data_dir) if data_dir is not None else demo_data_dir(cache_dir)
@@ -109,10 +124,12 @@ def run_search(
         training=training,
         force=force,
         default_space=packaged_space,
+        warm_start=warm_start,
     )
     write_target(opened.study, trials)
-    job = WorkerJob(storage_url, study_name, str(data_dir), str(cache_dir), trials, timeout, heartbeat, isolate)
+    job = WorkerJob(storage_url, study_name, str(data_dir), str(cache_dir), trials, timeout, heartbeat, isolate, plan)
     reporter.search_started(study_name, trials, count_finished(opened.study), mask_url(storage_url))
+    reporter.budget_started(plan.budget)
     try:
         if engine == "keras-tuner":
             from cnntune.search.kerastuner import run_kerastuner
@@ -182,6 +199,7 @@ def _run_here(opened: OpenStudy, dataset: Any, job: WorkerJob, reporter: Reporte
         target=job.target,
         reporter=reporter,
         timeout=job.timeout,
+        deadline=job.plan.deadline,
     )
 
 

@@ -17,6 +17,7 @@ from cnntune.errors import SearchError, StorageError
 from cnntune.model import TrainingSettings, check_space
 from cnntune.search._settings import SearchSettings, record_settings
 from cnntune.search._strategies import make_pruner, make_sampler
+from cnntune.search._warm_start import enqueue_recipes
 from cnntune.spaces import Space, load_space
 from cnntune.storage import StudyMetadata, check_same_data, mask_url, read_metadata, write_metadata
 
@@ -47,12 +48,14 @@ def open_study(
     force: bool,
     sampler_seed_offset: int = 0,
     default_space: str = "default",
+    warm_start: bool = True,
 ) -> OpenStudy:
     """Creates the study, or resumes it after checking data, space and settings.
 
     Everything is checked before the study is created, so a bad space leaves
     nothing in the store. `default_space` names the packaged space a new study
-    uses when `space_file` is None.
+    uses when `space_file` is None. A new study with `warm_start` gets the
+    recipes its space can express as its first trials (`_warm_start`).
     """
     import optuna
 
@@ -62,6 +65,8 @@ def open_study(
         space = space or _checked_space(None, default_space)
         study = optuna.create_study(study_name=name, storage=storage, direction="maximize", **strategies)
         _record(study, fingerprint, space, settings, training, data_dir)
+        if warm_start:
+            enqueue_recipes(study, space)
         return OpenStudy(study, storage, space, settings, training)
     study = optuna.load_study(study_name=name, storage=storage, **strategies)
     recorded = read_metadata(study)

@@ -14,9 +14,11 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from cnntune.errors import CnnTuneError, SearchError
+from cnntune.search._budget_plan import BudgetPlan
 from cnntune.search._interrupts import stop_signals
 from cnntune.search._reporter import Reporter, SilentReporter
 from cnntune.storage import HeartbeatSettings, best_trial_or_none
@@ -36,10 +38,11 @@ class WorkerJob:
     timeout: float | None
     heartbeat: HeartbeatSettings
     isolate: bool
+    plan: BudgetPlan = BudgetPlan(None, calibrate=False)
 
 
 def make_objective(opened: Any, dataset: Any, job: WorkerJob, reporter: Reporter) -> Any:
-    """In-process or isolated trial objective, as the job asks."""
+    """In-process or isolated trial objective, as the job asks (priced when the plan says so)."""
     from cnntune.search._isolated import IsolatedObjective
     from cnntune.search._objective import TrialObjective
 
@@ -52,8 +55,36 @@ def make_objective(opened: Any, dataset: Any, job: WorkerJob, reporter: Reporter
             settings=opened.settings,
             training=opened.training,
             reporter=reporter,
+            plan=job.plan,
         )
-    return TrialObjective(dataset, opened.space, opened.training, reporter)
+    pricer = make_pricer(dataset, opened.training, job.plan, Path(job.cache_dir))
+    return TrialObjective(dataset, opened.space, opened.training, reporter, pricer=pricer, budget=job.plan.budget)
+
+
+def make_pricer(dataset: Any, training: Any, plan: BudgetPlan, cache_dir: Path) -> Any:
+    """The trial pricer of this process: the device's calibration (cached per threads), or None."""
+    if not plan.calibrate:
+        return None
+    import tensorflow as tf
+
+    from cnntune.search._budget import TrialPricer
+    from cnntune.search._calibration import calibrate
+
+    time_model = calibrate(
+        dataset.image_shape,
+        dataset.num_classes,
+        cache_dir=cache_dir,
+        threads=tf.config.threading.get_intra_op_parallelism_threads() or None,
+        mixed_precision=training.mixed_precision,
+        jit_compile=training.jit,
+    )
+    return TrialPricer(
+        time_model,
+        n_train=len(dataset.train),
+        n_val=len(dataset.validation),
+        max_epochs=training.max_epochs,
+        budget=plan.budget,
+    )
 
 
 def run_worker_processes(study: Any, job: WorkerJob, workers: int, reporter: Reporter, max_epochs: int) -> int:
@@ -142,6 +173,7 @@ def _worker_main(job: WorkerJob, index: int, threads: int) -> None:
                 target=job.target,
                 reporter=SilentReporter(),
                 timeout=job.timeout,
+                deadline=job.plan.deadline,
             )
         except CnnTuneError as exc:
             print(f"error: worker {index}: {exc}", file=sys.stderr)

@@ -15,8 +15,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cnntune.errors import SearchInterrupted
+from cnntune.search._budget_plan import format_seconds
 from cnntune.search._interrupts import stop_signals
 
+BATCH_PROGRESS_AFTER = 10.0  # seconds into an epoch before batches are counted on the status line
 MAX_REASON = 70  # characters of a failure reason on a trial's line (the store keeps all of it)
 _STATE_STYLE = {"COMPLETE": "green", "PRUNED": "yellow", "FAIL": "red"}
 
@@ -59,6 +61,8 @@ class LiveView:
             transient=False,
         )
         self._task: Any = None
+        self._budget: Any = None
+        self._priced: dict[str, Any] = {}
 
     def search_started(self, study_name: str, target: int, finished: int, where: str) -> None:
         self.console.print(
@@ -67,20 +71,55 @@ class LiveView:
         self.progress.start()
         self._task = self.progress.add_task("trials", total=target, completed=finished, status="")
 
+    def budget_started(self, budget: Any | None) -> None:
+        self._budget = budget
+
     def trial_started(self, number: int, max_epochs: int) -> None:
+        self._priced = {}
         self._status(f"trial {number}: starting")
 
+    def trial_priced(self, number: int, priced: dict[str, Any]) -> None:
+        self._priced = dict(priced)
+        self._status(f"trial {number}: est. {format_seconds(priced['est_epoch_seconds'])}/epoch")
+
     def keras_callback(self, number: int) -> Any:
+        import time
+
         import keras
 
         view = self
 
         class _EpochStatus(keras.callbacks.Callback):
+            """Epoch lines with measured seconds per epoch and the trial's time left; batches in long epochs."""
+
+            def on_train_begin(self, logs: dict | None = None) -> None:
+                self.epoch_seconds: list[float] = []
+                self.last = ""
+
+            def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+                self.started = self.shown = time.perf_counter()
+
+            def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+                now = time.perf_counter()
+                if now - self.started < BATCH_PROGRESS_AFTER or now - self.shown < 1.0:
+                    return
+                self.shown = now
+                steps = self.params.get("steps") or "?"
+                view._status(
+                    f"trial {number}: {self.last}epoch {len(self.epoch_seconds) + 1} batch {batch + 1}/{steps}"
+                )
+
             def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+                self.epoch_seconds.append(time.perf_counter() - self.started)
                 logs = logs or {}
                 acc = logs.get("val_accuracy")
                 shown = f" val_acc {acc:.4f}" if acc is not None else ""
-                view._status(f"trial {number}: epoch {epoch + 1}/{self.params.get('epochs', '?')}{shown}")
+                epochs = self.params.get("epochs", 0)
+                steady = self.epoch_seconds[1:] or self.epoch_seconds
+                per_epoch = sorted(steady)[len(steady) // 2]
+                left = per_epoch * max(0, epochs - epoch - 1)
+                self.last = f"{format_seconds(per_epoch)}/epoch, ≤{format_seconds(left)} left · "
+                view._status(f"trial {number}: epoch {epoch + 1}/{epochs}{shown} · {self.last}")
 
         return _EpochStatus()
 
@@ -100,8 +139,11 @@ class LiveView:
         self.progress.stop()
 
     def _status(self, text: str) -> None:
-        if self._task is not None:
-            self.progress.update(self._task, status=text)
+        if self._task is None:
+            return
+        if self._budget is not None:
+            text = f"{format_seconds(self._budget.time_left())} of budget left · {text}"
+        self.progress.update(self._task, status=text)
 
 
 def format_trial_line(trial: Any, best: Any | None) -> str:
@@ -115,13 +157,36 @@ def format_trial_line(trial: Any, best: Any | None) -> str:
     seconds = trial.duration.total_seconds() if trial.duration else 0.0
     line = (
         f"trial {trial.number:>4}  [{style}]{state:<8}[/]  {value_text}  {best_text}  "
-        f"epochs {epochs:>3}  {seconds:7.1f}s"
+        f"epochs {epochs:>3}  {seconds:7.1f}s{_timing(trial)}{_main_params(trial)}"
     )
     reason = trial.user_attrs.get("fail_reason")
     if not reason:
         return line
     short = reason if len(reason) <= MAX_REASON else reason[: MAX_REASON - 1] + "…"
     return f"{line}  [red]{escape(short)}[/]"  # a reason may hold [brackets]: never markup
+
+
+MAIN_PARAMS = (("depth", "depth"), ("base_width", "width"), ("learning_rate", "lr"), ("batch_size", "batch"))
+
+
+def _main_params(trial: Any) -> str:
+    """The params a person scans a trial list by (those the space searched)."""
+    shown = [f"{label} {_short(trial.params[name])}" for name, label in MAIN_PARAMS if name in trial.params]
+    return f"  {' '.join(shown)}" if shown else ""
+
+
+def _timing(trial: Any) -> str:
+    """Estimated and measured seconds per epoch, as recorded (nothing when the trial was not priced)."""
+    est = trial.user_attrs.get("est_epoch_seconds")
+    measured = trial.user_attrs.get("measured_epoch_seconds")
+    if est is None:
+        return ""
+    text = f"  est {format_seconds(est)}/ep"
+    return text + (f" meas {format_seconds(measured)}/ep" if measured is not None else "")
+
+
+def _short(value: Any) -> str:
+    return f"{value:.2g}" if isinstance(value, float) else str(value)
 
 
 def _last_value(trial: Any) -> float | None:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from cnntune.model import HParams, TrainingSettings
+from cnntune.search._deadline import DeadlineReached
 from cnntune.search._interrupts import interruption_reason, interrupts_restored, stop_request_callback
 
 __all__ = [
@@ -102,6 +103,8 @@ def train_configuration(
     except optuna.TrialPruned as exc:
         attrs = {**_history_attrs(recorder.history), **getattr(exc, "attrs", {})}
         return TrialOutcome(PRUNED, None, recorder.history, attrs)
+    except DeadlineReached:
+        return _stopped_at_deadline(recorder.history)
     finally:
         keras.backend.clear_session()
         gc.collect()
@@ -142,6 +145,16 @@ def _history_attrs(history: dict[str, list[float]]) -> dict[str, Any]:
         HISTORY: {k: [round(v, 6) for v in vs] for k, vs in history.items()},
         EPOCHS_RUN: len(history.get("loss", [])),
     }
+
+
+def _stopped_at_deadline(history: dict[str, list[float]]) -> TrialOutcome:
+    """The budget ran out mid-trial: the best finished epoch is the value, as early stopping would keep it."""
+    val = history.get("val_accuracy", [])
+    if not val:
+        return _failed(history, "stopped at the budget's deadline before its first epoch ended")
+    best = max(range(len(val)), key=val.__getitem__)
+    attrs = {**_history_attrs(history), BEST_EPOCH: best + 1, "stopped": "budget deadline"}
+    return TrialOutcome(COMPLETE, val[best], history, attrs)
 
 
 def _failed(history: dict[str, list[float]], reason: str) -> TrialOutcome:

@@ -1,0 +1,212 @@
+"""The budget benchmark on the real competition data: a timed `tune start --budget`, the export, held-out accuracy.
+
+    python bench/competition.py --data DIR --budget 60m [--seed S] [--work DIR] [--race-random]
+
+DIR is the competition folder (train/ validation/ test/ and the CSVs). The
+competition's 1,250 validation images become the held-out test set; a
+validation split of `--validation` images is carved from train (stratified,
+seeded), so nothing the search selects on is scored. Then, each as a user
+would run it (subprocesses, timed):
+
+    tune start --data RESPLIT --budget B --trials 100000 --seed S
+    tune export-best --out MODEL   (retrains the best trial: issue 14 keeps weights instead)
+    tune predict MODEL --split test
+
+and prints held-out accuracy, best validation accuracy, trials complete /
+pruned / skipped for cost, seconds until the first complete trial, and how far
+the epoch-time estimates were from the measured epochs. `--race-random` adds
+Optuna's random sampler without pruning or warm start at the same budget.
+The images are hard-linked (no copy) when WORK is on the same file system.
+
+Figures (2 CPU cores, TF 2.21): see the README's "Real competition data".
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import optuna
+
+
+def resplit(src: Path, out: Path, n_validation: int, seed: int) -> dict[str, int]:
+    """train -> train + validation (stratified); the competition's validation -> test, labels kept aside."""
+    rows = _rows(src / "train.csv")
+    by_label: dict[str, list[str]] = defaultdict(list)
+    for image_id, label in rows:
+        by_label[label].append(image_id)
+    rng = random.Random(seed)
+    validation = []
+    for label, ids in sorted(by_label.items()):
+        take = round(n_validation * len(ids) / len(rows))
+        validation += [(i, label) for i in rng.sample(ids, take)]
+    chosen = {i for i, _ in validation}
+    train = [(i, label) for i, label in rows if i not in chosen]
+    held_out = _rows(src / "validation.csv")
+    if out.exists():
+        shutil.rmtree(out)
+    for split, items, folder in (
+        ("train", train, "train"),
+        ("validation", validation, "train"),
+        ("test", held_out, "validation"),
+    ):
+        (out / split).mkdir(parents=True)
+        for image_id, _ in items:
+            _link(src / folder / f"{image_id}.png", out / split / f"{image_id}.png")
+        with open(out / f"{split}.csv", "w", newline="") as f:
+            writer = csv.writer(f, lineterminator="\n")
+            writer.writerow(["image_id"] if split == "test" else ["image_id", "label"])
+            writer.writerows([(i,) for i, _ in items] if split == "test" else items)
+    with open(out.parent / f"{out.name}-held-out-labels.csv", "w", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows([("image_id", "label"), *held_out])
+    return {"train": len(train), "validation": len(validation), "test": len(held_out)}
+
+
+def _rows(path: Path) -> list[tuple[str, str]]:
+    with open(path, newline="") as f:
+        return [(r["image_id"], r["label"]) for r in csv.DictReader(f)]
+
+
+def _link(src: Path, dst: Path) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
+
+
+def run(cmd: list[str], log: Path) -> float:
+    start = time.perf_counter()
+    with open(log, "a") as f:
+        f.write(f"$ {' '.join(cmd)}\n")
+        f.flush()
+        code = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT)
+    if code != 0:
+        sys.exit(f"bench: {' '.join(cmd[:3])} exited {code}; see {log}")
+    return time.perf_counter() - start
+
+
+def study_figures(url: str, name: str, started: float) -> dict[str, object]:
+    study = optuna.load_study(study_name=name, storage=url)
+    trials = study.trials
+    skipped = [t for t in trials if t.user_attrs.get("skipped")]
+    complete = [t for t in trials if t.state.name == "COMPLETE"]
+    pruned = [t for t in trials if t.state.name == "PRUNED" and not t.user_attrs.get("skipped")]
+    first = min((t.datetime_complete.timestamp() for t in complete), default=None)
+    errors = [
+        abs(t.user_attrs["est_epoch_seconds"] - t.user_attrs["measured_epoch_seconds"])
+        / t.user_attrs["measured_epoch_seconds"]
+        for t in trials
+        if t.user_attrs.get("measured_epoch_seconds") and t.user_attrs.get("est_epoch_seconds") is not None
+    ]
+    started_trials = [t for t in trials if not t.user_attrs.get("skipped")]
+    return {
+        "best validation accuracy": round(study.best_value, 4) if complete else None,
+        "trials complete / pruned / skipped for cost / failed": (
+            f"{len(complete)} / {len(pruned)} / {len(skipped)} / {sum(t.state.name == 'FAIL' for t in trials)}"
+        ),
+        "seconds until the first complete trial": None if first is None else round(first - started, 1),
+        "median |est - measured| / measured epoch time": round(statistics.median(errors), 3) if errors else None,
+        "trials with the estimate within 30 %": f"{sum(e <= 0.3 for e in errors)} of {len(errors)}",
+        "largest estimated trial started (s)": max(
+            (t.user_attrs.get("est_trial_seconds", 0) for t in started_trials), default=None
+        ),
+    }
+
+
+def held_out_accuracy(predictions: Path, labels: Path) -> float:
+    truth = dict(_rows(labels))
+    predicted = dict(_rows(predictions))
+    return sum(predicted[i] == label for i, label in truth.items()) / len(truth)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True, help="the competition folder")
+    parser.add_argument("--budget", default="60m")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--validation", type=int, default=1250, help="validation images carved from train")
+    parser.add_argument("--work", type=Path, default=Path("runs/competition"))
+    parser.add_argument("--race-random", action="store_true", help="also random search, no pruning or warm start")
+    parser.add_argument("--no-export", action="store_true", help="skip the export and held-out prediction")
+    args = parser.parse_args()
+
+    work = args.work.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    data = work / "resplit"
+    print("split:", resplit(args.data, data, args.validation, args.seed), flush=True)
+    tune = [sys.executable, "-m", "cnntune"]
+    common = [
+        "--data",
+        str(data),
+        "--cache-dir",
+        str(work / "cache"),
+        "--budget",
+        args.budget,
+        "--seed",
+        str(args.seed),
+    ]
+    methods = {"cnntune": []}
+    if args.race_random:
+        methods["random"] = ["--sampler", "random", "--pruner", "none", "--no-warm-start"]
+    for method, extra in methods.items():
+        name = f"{method}-{args.seed}"
+        url = f"sqlite:///{work / (name + '.db')}"
+        log = work / f"{name}.log"
+        log.unlink(missing_ok=True)
+        started = time.time()
+        seconds = run([*tune, "start", *common, *extra, "--trials", "100000", "--study", name, "--storage", url], log)
+        print(f"\n== {method} (seed {args.seed}, budget {args.budget}): tune start took {seconds:.0f} s", flush=True)
+        for key, value in study_figures(url, name, started).items():
+            print(f"{key}: {value}", flush=True)
+        if args.no_export or method != "cnntune":
+            continue
+        model = work / f"{name}-model"
+        export = run(
+            [
+                *tune,
+                "export-best",
+                "--study",
+                name,
+                "--storage",
+                url,
+                "--out",
+                str(model),
+                "--force",
+                "--cache-dir",
+                str(work / "cache"),
+            ],
+            log,
+        )
+        predictions = work / f"{name}-held-out.csv"
+        run(
+            [
+                *tune,
+                "predict",
+                str(model),
+                "--data",
+                str(data),
+                "--split",
+                "test",
+                "--out",
+                str(predictions),
+                "--cache-dir",
+                str(work / "cache"),
+            ],
+            log,
+        )
+        labels = work / "resplit-held-out-labels.csv"
+        print(f"export-best (retrain) took {export:.0f} s", flush=True)
+        print(f"held-out accuracy (competition validation, 1250 images): {held_out_accuracy(predictions, labels):.4f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""A search that knows what a trial costs: `--budget`, the too-costly rule, the deadline.
+
+Before a trial's first step its built model is priced (`model_cost`, then the
+device's calibrated `TimeModel`): a configuration whose full trial (max epochs
+at the estimated seconds per epoch) would take more than a share of the budget
+is not trained. It ends PRUNED with no epoch reported — the worst rank TPE
+gives a trial, so the sampler steers away from it — with `skipped` and the
+reason in its attrs, and it does not count toward `--trials`. At the deadline
+the running trial stops after the batch in flight; its best epoch so far is its
+value. Each trial's measured epochs refine the time model for the next.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Any
+
+import optuna
+
+from cnntune.search._budget_plan import Budget, format_seconds
+from cnntune.search._deadline import DeadlineReached
+from cnntune.search.trial import FAIL_REASON, SKIPPED
+
+
+class TooCostly(optuna.TrialPruned):
+    """A configuration priced over its limit before its first step; its attrs say why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.attrs = {SKIPPED: "too costly", FAIL_REASON: reason}
+
+
+class TrialPricer:
+    """Prices each built model before training and learns from the epochs trials measure.
+
+    One per process: workers and `--isolate` children each hold their own,
+    started from the device's cached calibration.
+    """
+
+    def __init__(self, time_model: Any, *, n_train: int, n_val: int, max_epochs: int, budget: Budget | None) -> None:
+        self.time_model = time_model
+        self.n_train = n_train
+        self.n_val = n_val
+        self.max_epochs = max_epochs
+        self.budget = budget
+
+    def price(self, model: Any, batch_size: int) -> dict[str, Any]:
+        """The cost attrs of a built model: params, FLOPs, estimated seconds per epoch and per trial."""
+        from cnntune.model.training import model_cost
+
+        cost = model_cost(model)
+        epoch = self.time_model.predict_epoch_seconds(
+            cost, n_train=self.n_train, n_val=self.n_val, batch_size=batch_size
+        )
+        return {
+            "cost": cost.to_dict(),
+            "est_epoch_seconds": float(f"{epoch:.4g}"),  # significant digits: tiny models stay > 0
+            "est_trial_seconds": float(f"{epoch * self.max_epochs:.4g}"),
+        }
+
+    def check(self, priced: dict[str, Any]) -> None:
+        """Raises TooCostly when the trial cannot fit its share of the budget, or the time left."""
+        if self.budget is None:
+            return
+        epoch, trial = priced["est_epoch_seconds"], priced["est_trial_seconds"]
+        per_epoch = f"est. {format_seconds(epoch)}/epoch"
+        if trial > self.budget.trial_limit:
+            raise TooCostly(
+                f"too costly: {per_epoch}, {format_seconds(trial)} for {self.max_epochs} epochs "
+                f"> {self.budget.trial_share:g} of the budget ({format_seconds(self.budget.trial_limit)})"
+            )
+        left = self.budget.time_left()
+        if epoch > left:
+            raise TooCostly(f"too costly: {per_epoch} > the {format_seconds(left)} left in the budget")
+
+    def observe(self, cost: dict[str, int], batch_size: int, epoch_seconds: list[float]) -> float | None:
+        """Refines the time model with a trial's measured epochs; returns the steady epoch time used.
+
+        The first epoch traces the train and eval steps (seconds on a CPU, more
+        with XLA), so the steady time is the median of the later epochs.
+        """
+        from cnntune.search._calibration import EpochObservation
+
+        steady = epoch_seconds[1:] or epoch_seconds
+        if not steady:
+            return None
+        measured = statistics.median(steady)
+        if measured <= 0:
+            return None
+        point = EpochObservation(cost, n_train=self.n_train, n_val=self.n_val, batch_size=batch_size, seconds=measured)
+        self.time_model = self.time_model.refined(point)
+        return measured
+
+
+def budget_callbacks(budget: Budget | None) -> list[Any]:
+    """Keras callbacks: per-epoch wall times (always) and the deadline stop (with a budget)."""
+    import keras
+
+    class EpochTimer(keras.callbacks.Callback):
+        """Wall seconds of each epoch, validation included: what the estimate is held against."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.seconds: list[float] = []
+            self._start = 0.0
+
+        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+            self._start = time.perf_counter()
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            self.seconds.append(time.perf_counter() - self._start)
+
+    class DeadlineStop(keras.callbacks.Callback):
+        def __init__(self, deadline: float) -> None:
+            super().__init__()
+            self.deadline = deadline
+
+        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+            if time.monotonic() >= self.deadline:
+                raise DeadlineReached()
+
+        on_test_batch_end = on_train_batch_end
+
+    callbacks: list[Any] = [EpochTimer()]
+    if budget is not None:
+        callbacks.append(DeadlineStop(budget.deadline))
+    return callbacks

@@ -1,0 +1,408 @@
+"""Seconds per epoch from a model's cost, calibrated on this device before the first trial.
+
+The search must price a trial before its first step (to plan a time budget, to
+skip a trial that cannot finish). FLOPs alone mislead: on a 2-core CPU a narrow
+net at full resolution runs at 7 GFLOP/s and a wide 5x5 net at 40-60 (measured,
+100x100 images), because the narrow one is bound by memory traffic. So the time
+model has three non-negative terms, one per resource:
+
+    epoch_seconds = a * steps                                           per-step overhead
+                  + b * (n_train * train_flops + n_val * forward_flops)   compute
+                  + c * (n_train * 3 * activations + n_val * activations) memory traffic
+
+(training writes each activation, reads it back for the gradient and writes its
+gradient: 3x; evaluation writes it once). `calibrate` fits a, b, c to a few
+timed steps of reference models of very different character; a study then
+refines the fit with its trials' own measured epochs (`TimeModel.refined`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import itertools
+import json
+import math
+import os
+import re
+import statistics
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cnntune.model import HParams
+from cnntune.model._cost import ModelCost, model_cost
+
+CALIBRATION_VERSION = "1"  # bump when the reference models or the timing change: old caches are then ignored
+_EVAL_BATCH_MIN = 256  # fit_model evaluates in batches of max(batch_size, 256)
+# Trials' batch sizes: on a CPU a batch of 100x100 activations outgrows the caches past ~32 images and
+# the cost per image rises, so calibrate where trials run; two sizes separate the per-step overhead.
+_BATCH_SIZES = (32, 128)
+# Of very different character, so the fit can tell compute from memory traffic (train GFLOP and
+# activations per 100x100 image); cheap enough to time at batch 128 in seconds:
+_REFERENCE_MODELS = (
+    # narrow plain net at full resolution, memory-bound: 0.036 GFLOP, 0.42 M
+    HParams(depth=3, base_width=8, convs_per_block=1, block_type="plain"),
+    # residual net, 2 convs per block, after a stride-2 stem: 0.15 GFLOP, 0.64 M
+    HParams(depth=4, base_width=16, convs_per_block=2, block_type="residual", stem="stride2"),
+    # wide 5x5 net after a stride-2 stem, compute-bound: 0.66 GFLOP, 0.67 M
+    HParams(depth=3, base_width=32, convs_per_block=1, block_type="plain", kernel_size=5, stem="stride2"),
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class EpochObservation:
+    """One measured epoch (or a part of one): what ran and how long it took.
+
+    For a trial, `seconds` should be the median of its epoch times excluding the
+    first epoch, which includes tracing (and XLA compilation): the time model
+    predicts the steady state.
+
+    Attributes:
+        cost: the model's per-image cost (`model_cost`; its `to_dict()` is accepted too).
+        n_train: training images in the epoch (0 for an evaluation pass alone).
+        n_val: validation images evaluated in the epoch.
+        batch_size: training batch size.
+        seconds: measured wall seconds of the epoch.
+        eval_batch_size: validation batch size; None means fit_model's max(batch_size, 256).
+    """
+
+    cost: ModelCost
+    n_train: int
+    n_val: int
+    batch_size: int
+    seconds: float
+    eval_batch_size: int | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.cost, dict):
+            object.__setattr__(self, "cost", ModelCost(**self.cost))
+        _check_epoch(self.n_train, self.n_val, self.batch_size, self.eval_batch_size)
+        if not (math.isfinite(self.seconds) and self.seconds > 0):
+            raise ValueError(f"an observed epoch must take > 0 seconds, but got seconds={self.seconds!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EpochObservation:
+        return cls(**data)
+
+
+@dataclasses.dataclass(frozen=True)
+class TimeModel:
+    """epoch_seconds = a * steps + b * compute FLOPs + c * activation elements moved (module docstring).
+
+    Attributes:
+        a: seconds per step (launch, Python and synchronisation overhead).
+        b: seconds per FLOP.
+        c: seconds per activation element written or read.
+        points: the observations it was fitted on, kept so that `refined` can refit.
+    """
+
+    a: float
+    b: float
+    c: float
+    points: tuple[EpochObservation, ...] = ()
+
+    @classmethod
+    def fit(cls, points: Iterable[EpochObservation]) -> TimeModel:
+        """Non-negative least squares on relative error.
+
+        Relative, not absolute: calibration and trials span a 75x range of model
+        costs, and a plain fit would serve the slowest models and miss the fast
+        ones by a factor. Dividing each row by its measured seconds makes the
+        residuals relative (the first-order equivalent of a log-scale fit, yet
+        still linear, hence exact NNLS).
+        """
+        points = tuple(points)
+        if not points:
+            raise ValueError("TimeModel.fit needs at least one observation, but got points=()")
+        features = np.array([_features(p.cost, p.n_train, p.n_val, p.batch_size, p.eval_batch_size) for p in points])
+        seconds = np.array([p.seconds for p in points])
+        a, b, c = _nnls(features / seconds[:, None], np.ones(len(points)))
+        return cls(a=a, b=b, c=c, points=points)
+
+    def predict_epoch_seconds(
+        self,
+        cost: ModelCost,
+        *,
+        n_train: int,
+        n_val: int,
+        batch_size: int,
+        eval_batch_size: int | None = None,
+    ) -> float:
+        """Predicted steady-state seconds of one epoch (the first, which traces, takes longer).
+
+        Args:
+            cost: the model's per-image cost (`model_cost`).
+            n_train: training images per epoch.
+            n_val: validation images evaluated per epoch.
+            batch_size: training batch size.
+            eval_batch_size: validation batch size; None means fit_model's max(batch_size, 256).
+        """
+        _check_epoch(n_train, n_val, batch_size, eval_batch_size)
+        steps, compute, memory = _features(cost, n_train, n_val, batch_size, eval_batch_size)
+        return float(self.a * steps + self.b * compute + self.c * memory)
+
+    def refined(self, point: EpochObservation) -> TimeModel:
+        """Refitted with one more measured epoch (a trial's median epoch after the first).
+
+        The trials' own epochs include what the calibration leaves out (input
+        pipeline, augmentation, callbacks), so as a study goes on its estimates
+        move from the reference models toward the trials actually run.
+        """
+        return TimeModel.fit((*self.points, point))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"a": self.a, "b": self.b, "c": self.c, "points": [p.to_dict() for p in self.points]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TimeModel:
+        coefficients = {name: float(data[name]) for name in ("a", "b", "c")}
+        bad = {name: value for name, value in coefficients.items() if not (math.isfinite(value) and value >= 0)}
+        if bad:
+            raise ValueError(f"time model coefficients must be finite and >= 0, but got {bad}")
+        return cls(**coefficients, points=tuple(EpochObservation.from_dict(p) for p in data["points"]))
+
+
+def calibrate(
+    image_shape: tuple[int, int, int],
+    n_classes: int,
+    *,
+    cache_dir: Path,
+    threads: int | None,
+    device: str | None = None,
+    steps: int = 3,
+    mixed_precision: bool = False,
+    jit_compile: bool | str = "auto",
+) -> TimeModel:
+    """The time model of this device for images of `image_shape`, from the cache or measured now.
+
+    Measures 3 reference models x 2 batch sizes on random uint8 images: after
+    one warm-up step (tracing excluded), the median of `steps` training steps
+    and of `steps` evaluation steps, each turned into an observation of an epoch
+    of `steps` batches. About 30 s on 100x100x3 on 2 CPU cores (28-32 s measured), much of it tracing.
+
+    The result is cached in `cache_dir / "calibration"` under the device name,
+    image shape, class count, threads, precision and `CALIBRATION_VERSION`; a
+    cache file that cannot be read is measured again and overwritten.
+
+    Args:
+        image_shape: (height, width, channels) of the trials' images.
+        n_classes: softmax width.
+        cache_dir: the project's cache folder.
+        threads: the intra-op threads TensorFlow was configured with (`configure_tensorflow`),
+            None for its default; timings scale with it, so it is part of the cache key.
+        device: a TensorFlow device such as "/GPU:0" or "/CPU:0" to measure on; None for the default.
+        steps: timed steps per model, batch size and phase.
+        mixed_precision: build the models in float16 compute, as the trials will.
+        jit_compile: as `compile_model` takes it, as the trials will.
+    """
+    image_shape = _check_calibration(image_shape, n_classes, threads, device, steps)
+    import tensorflow as tf
+
+    configured = tf.config.threading.get_intra_op_parallelism_threads()
+    if threads is not None and configured != threads:
+        raise ValueError(
+            f"calibrate got {threads=} but TensorFlow runs {configured or 'its default'} intra-op threads: "
+            "call configure_tensorflow(threads=...) first"
+        )
+    key = {
+        "version": CALIBRATION_VERSION,
+        "device": _device_name(device),
+        "image_shape": list(image_shape),
+        "n_classes": n_classes,
+        "threads": threads,
+        "steps": steps,
+        "mixed_precision": mixed_precision,
+        "jit_compile": jit_compile,
+    }
+    path = _cache_path(cache_dir, key)
+    cached = _read_cache(path, key)
+    if cached is not None:
+        return cached
+    start = time.perf_counter()
+    with tf.device(device) if device else contextlib.nullcontext():
+        points = _measure(image_shape, n_classes, steps, mixed_precision=mixed_precision, jit_compile=jit_compile)
+    model = TimeModel.fit(points)
+    _write_cache(path, {"key": key, "seconds": time.perf_counter() - start, "time_model": model.to_dict()})
+    return model
+
+
+def _measure(
+    image_shape: tuple[int, int, int], n_classes: int, steps: int, *, mixed_precision: bool, jit_compile: bool | str
+) -> list[EpochObservation]:
+    """Times every reference model: a training observation per batch size, one evaluation observation."""
+    from cnntune.model.training import build_model, compile_model
+
+    rng = np.random.default_rng(0)
+    points = []
+    for hp in _REFERENCE_MODELS:
+        model = build_model(hp, image_shape, n_classes, mixed_precision=mixed_precision)
+        compile_model(model, hp, steps_per_epoch=steps, epochs=1, jit_compile=jit_compile)
+        cost = model_cost(model)
+        for batch in _BATCH_SIZES:
+            images, labels = _random_batch(rng, batch, image_shape, n_classes)
+            seconds = _median_seconds(model.train_on_batch, images, labels, repeats=steps) * steps
+            points.append(EpochObservation(cost, n_train=batch * steps, n_val=0, batch_size=batch, seconds=seconds))
+        # One evaluation pass per model, at the largest batch: a small part of an epoch, and a trace less.
+        batch = max(_BATCH_SIZES)
+        images, labels = _random_batch(rng, batch, image_shape, n_classes)
+        seconds = _median_seconds(model.test_on_batch, images, labels, repeats=steps) * steps
+        points.append(
+            EpochObservation(
+                cost, n_train=0, n_val=batch * steps, batch_size=batch, seconds=seconds, eval_batch_size=batch
+            )
+        )
+    return points
+
+
+def _random_batch(
+    rng: np.random.Generator, batch: int, image_shape: tuple[int, int, int], n_classes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """uint8 images and one-hot labels: timing needs the shapes, not the content."""
+    images = rng.integers(0, 256, (batch, *image_shape), dtype=np.uint8)
+    return images, np.eye(n_classes, dtype=np.float32)[rng.integers(0, n_classes, batch)]
+
+
+def _median_seconds(step: Any, *args: Any, repeats: int) -> float:
+    """Median wall time of `step(*args)` after one untimed call (which traces the function).
+
+    The median, not the mean: on a shared machine one step in a few can be
+    stalled by another process.
+    """
+    step(*args)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        step(*args)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _features(
+    cost: ModelCost, n_train: int, n_val: int, batch_size: int, eval_batch_size: int | None
+) -> tuple[float, float, float]:
+    """(steps, FLOPs, activation elements moved) of an epoch: the terms a, b, c multiply."""
+    eval_batch = eval_batch_size or max(batch_size, _EVAL_BATCH_MIN)
+    steps = math.ceil(n_train / batch_size) + math.ceil(n_val / eval_batch)
+    compute = float(n_train) * cost.train_flops + float(n_val) * cost.forward_flops
+    memory = float(n_train) * 3 * cost.activations + float(n_val) * cost.activations
+    return float(steps), compute, memory
+
+
+def _nnls(matrix: np.ndarray, target: np.ndarray) -> tuple[float, ...]:
+    """argmin ||matrix @ x - target|| subject to x >= 0, for a handful of columns.
+
+    The optimum is the unconstrained least-squares solution on its own support,
+    so trying every subset of columns and keeping the best fit that comes out
+    non-negative is exact; 7 subsets for 3 columns. Columns are scaled to unit
+    norm first: steps are ~1e2 and FLOPs ~1e13, too far apart for lstsq as is.
+    """
+    norms = np.linalg.norm(matrix, axis=0)
+    usable = [j for j in range(matrix.shape[1]) if norms[j] > 0]
+    scaled = matrix / np.where(norms > 0, norms, 1.0)
+    best, best_residual = np.zeros(matrix.shape[1]), float(np.sum(target**2))
+    for size in range(1, len(usable) + 1):
+        for subset in itertools.combinations(usable, size):
+            solution = np.linalg.lstsq(scaled[:, subset], target, rcond=None)[0]
+            if np.any(solution < 0):
+                continue
+            residual = float(np.sum((scaled[:, subset] @ solution - target) ** 2))
+            if residual < best_residual:
+                best = np.zeros(matrix.shape[1])
+                best[list(subset)] = solution
+                best_residual = residual
+    return tuple(float(x) for x in best / np.where(norms > 0, norms, 1.0))
+
+
+def _device_name(device: str | None) -> str:
+    """The device's model name: the GPU's (e.g. "NVIDIA H200"), else "cpu <model> x<cores>"."""
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    kind, index = ("gpu", 0) if device is None else _parse_device(device)
+    if kind == "gpu" and gpus:
+        if index >= len(gpus):
+            raise ValueError(f"device {device!r} does not exist: this machine has {len(gpus)} GPU(s)")
+        return tf.config.experimental.get_device_details(gpus[index]).get("device_name", f"gpu {index}")
+    if kind == "gpu" and device is not None:
+        raise ValueError(f"device {device!r} does not exist: this machine has no GPU")
+    return f"cpu {_cpu_model()} x{len(os.sched_getaffinity(0))}"
+
+
+def _parse_device(device: str) -> tuple[str, int]:
+    match = re.fullmatch(r"(?:/device:|/)?(cpu|gpu):(\d+)", device.strip(), flags=re.IGNORECASE)
+    if match is None:
+        raise ValueError(f"device must look like '/GPU:0' or '/CPU:0', but got {device=}")
+    return match.group(1).lower(), int(match.group(2))
+
+
+def _cpu_model() -> str:
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return "unknown"
+    match = re.search(r"^model name\s*:\s*(.+)$", text, flags=re.MULTILINE)
+    return match.group(1).strip() if match else "unknown"
+
+
+def _cache_path(cache_dir: Path, key: dict[str, Any]) -> Path:
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+    return Path(cache_dir) / "calibration" / f"{digest}.json"
+
+
+def _read_cache(path: Path, key: dict[str, Any]) -> TimeModel | None:
+    """The cached time model, or None when missing, unreadable, or for another key."""
+    try:
+        data = json.loads(path.read_text())
+        if data["key"] != key:
+            return None
+        return TimeModel.from_dict(data["time_model"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _write_cache(path: Path, data: dict[str, Any]) -> None:
+    """Atomic (temp file + rename), so a worker reading it meanwhile never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as file:
+            json.dump(data, file, indent=1)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _check_epoch(n_train: int, n_val: int, batch_size: int, eval_batch_size: int | None) -> None:
+    if n_train < 0 or n_val < 0 or n_train + n_val == 0:
+        raise ValueError(f"an epoch needs n_train, n_val >= 0 and some images, but got {n_train=}, {n_val=}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, but got {batch_size=}")
+    if eval_batch_size is not None and eval_batch_size < 1:
+        raise ValueError(f"eval_batch_size must be >= 1 or None, but got {eval_batch_size=}")
+
+
+def _check_calibration(
+    image_shape: Sequence[int], n_classes: int, threads: int | None, device: str | None, steps: int
+) -> tuple[int, int, int]:
+    shape = tuple(int(d) for d in image_shape)
+    if len(shape) != 3 or min(shape) < 1:
+        raise ValueError(f"image_shape must be (height, width, channels), but got {image_shape=}")
+    if n_classes < 2:
+        raise ValueError(f"a classifier needs at least 2 classes, but got {n_classes=}")
+    if threads is not None and threads < 1:
+        raise ValueError(f"threads must be >= 1 or None, but got {threads=}")
+    if device is not None:
+        _parse_device(device)
+    if steps < 1:
+        raise ValueError(f"steps must be >= 1, but got {steps=}")
+    return shape

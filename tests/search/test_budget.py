@@ -1,0 +1,215 @@
+"""`--budget`: durations, the too-costly rule, the deadline, warm-start recipes, `tune enqueue`."""
+
+from __future__ import annotations
+
+import time
+
+import optuna
+import pytest
+from click.testing import CliRunner
+from tiny_searches import run_tiny_search
+
+from cnntune.cli import cli
+from cnntune.errors import SearchError, SpaceError
+from cnntune.model import TrainingSettings
+from cnntune.search import SearchSettings, parse_duration
+from cnntune.search._budget import TooCostly, TrialPricer
+from cnntune.search._budget_plan import Budget
+from cnntune.search._enqueue import check_enqueued
+from cnntune.search._study import open_study
+from cnntune.search._warm_start import RECIPES, WARM_START_ATTR, recipe_in_space
+from cnntune.spaces import default_space, parse_space
+from cnntune.storage import open_storage
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("45s", 45), ("90m", 5400), ("3h", 10800), ("1h30m", 5400), ("120", 120), ("0.5m", 30)]
+)
+def test_parse_duration_reads_units(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["0", "-5m", "abc", "5x", "", "0s", "m", "1e400"])
+def test_parse_duration_rejects_what_is_no_duration(text):
+    with pytest.raises(SearchError, match="--budget"):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize("text", ["0", "-5m", "abc", "5x"])
+def test_start_bad_budget_is_one_error_line_and_no_store(tmp_path, text):
+    db = tmp_path / "t.db"
+    result = CliRunner().invoke(cli, ["start", "--budget", text, "--storage", f"sqlite:///{db}"])
+    assert result.exit_code == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: --budget:") and repr(text) in line
+    assert not db.exists()
+
+
+class _FixedTime:
+    """A time model that prices every epoch at `seconds`."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def predict_epoch_seconds(self, cost, *, n_train, n_val, batch_size):
+        return self.seconds
+
+
+def _priced(epoch_seconds: float, max_epochs: int) -> dict:
+    return {"est_epoch_seconds": epoch_seconds, "est_trial_seconds": epoch_seconds * max_epochs}
+
+
+def test_pricer_skips_a_trial_over_its_share_of_the_budget_with_the_reason():
+    pricer = TrialPricer(_FixedTime(0), n_train=10, n_val=5, max_epochs=20, budget=Budget.starting_now(3600))
+    pricer.check(_priced(45.0, 20))  # 15 min of 60: fits a quarter
+    with pytest.raises(TooCostly) as caught:
+        pricer.check(_priced(2280.0, 20))  # 38 min per epoch
+    assert str(caught.value).startswith("too costly: est. 38.0 min/epoch")
+    assert caught.value.attrs["skipped"] == "too costly"
+    assert isinstance(caught.value, optuna.TrialPruned)  # the sampler sees it as the worst kind of trial
+
+
+def test_pricer_without_budget_never_skips():
+    TrialPricer(_FixedTime(0), n_train=10, n_val=5, max_epochs=20, budget=None).check(_priced(1e9, 20))
+
+
+def _open(tmp_path, space_text: str, *, warm_start: bool = True, name: str = "w"):
+    space = tmp_path / f"{name}.toml"
+    space.write_text(space_text)
+    return open_study(
+        open_storage(f"sqlite:///{tmp_path / 'w.db'}"),
+        name,
+        fingerprint="0" * 64,
+        data_dir=tmp_path,
+        space_file=space,
+        settings=SearchSettings(),
+        training=TrainingSettings(),
+        force=False,
+        warm_start=warm_start,
+    )
+
+
+def test_warm_start_enqueues_the_recipes_the_space_can_express_once(tmp_path):
+    from cnntune.spaces import default_space_text
+
+    first = _open(tmp_path, default_space_text())
+    waiting = [t for t in first.study.trials if t.state.name == "WAITING"]
+    assert [t.user_attrs["recipe"] for t in waiting] == list(RECIPES)
+    assert first.study.user_attrs[WARM_START_ATTR] == list(RECIPES)
+    assert waiting[0].system_attrs["fixed_params"] == recipe_in_space(RECIPES["lean-plain"], default_space())
+
+    again = _open(tmp_path, default_space_text())  # resume: nothing enqueued twice
+    assert len(again.study.trials) == len(waiting)
+
+
+def test_warm_start_skips_recipes_outside_the_space(tmp_path):
+    from tiny_spaces import TINY_MODELS
+
+    opened = _open(tmp_path, TINY_MODELS)  # depth 1-2, widths 4/8: no recipe fits
+    assert opened.study.trials == [] and opened.study.user_attrs[WARM_START_ATTR] == []
+
+
+def test_warm_start_skips_a_recipe_whose_fixed_value_differs_from_the_default():
+    space = parse_space('[params.depth]\nkind = "int"\nlow = 2\nhigh = 6\n', source="t")
+    # The space leaves block_type at its default (residual): the plain recipe cannot be expressed.
+    assert recipe_in_space(RECIPES["lean-plain"], space) is None
+
+
+def test_no_warm_start_enqueues_nothing(tmp_path):
+    from cnntune.spaces import default_space_text
+
+    assert _open(tmp_path, default_space_text(), warm_start=False).study.trials == []
+
+
+def test_check_enqueued_names_the_bad_parameter():
+    space = default_space()
+    assert check_enqueued({"depth": 3, "optimizer": "sgd", "momentum": 0.9}, space, source="f.toml")
+    with pytest.raises(SpaceError, match="f.toml: 'depht' is not a parameter"):
+        check_enqueued({"depht": 3}, space, source="f.toml")
+    with pytest.raises(SpaceError, match="parameter 'depth': 60 is outside"):
+        check_enqueued({"depth": 60}, space, source="f.toml")
+    with pytest.raises(SpaceError, match="'momentum' is not active"):
+        check_enqueued({"optimizer": "adam", "momentum": 0.9}, space, source="f.toml")
+
+
+def test_enqueue_cli_adds_a_waiting_trial_and_rejects_bad_input(tmp_path):
+    from cnntune.spaces import default_space_text
+
+    _open(tmp_path, default_space_text(), warm_start=False)
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    good = tmp_path / "mine.toml"
+    good.write_text("depth = 3\nbase_width = 24\n")
+    result = CliRunner().invoke(cli, ["enqueue", str(good), "--storage", url])
+    assert result.exit_code == 0, result.output
+    [trial] = optuna.load_study(study_name="w", storage=url).trials
+    assert trial.state.name == "WAITING" and trial.system_attrs["fixed_params"] == {"depth": 3, "base_width": 24}
+
+    for name, text, message in [
+        ("bad.json", '{"depth": "x"}', "parameter 'depth': 'x' is outside"),
+        ("bad.toml", "depth = [", "not valid TOML"),
+        ("empty.toml", "", "expected a table of params"),
+    ]:
+        path = tmp_path / name
+        path.write_text(text)
+        bad = CliRunner().invoke(cli, ["enqueue", str(path), "--storage", url])
+        assert bad.exit_code == 2
+        [line] = bad.stderr.strip().splitlines()
+        assert line.startswith(f"error: {path}") and message in line
+    missing = CliRunner().invoke(cli, ["enqueue", str(tmp_path / "nope.toml"), "--storage", url])
+    assert missing.exit_code == 2 and "cannot read" in missing.stderr
+    assert len(optuna.load_study(study_name="w", storage=url).trials) == 1
+
+
+@pytest.fixture(scope="module")
+def calibration_cache(tmp_path_factory, tiny_data):
+    """A cache folder holding this device's calibration for the tiny data, so budgets time trials only."""
+    from cnntune.data import load_dataset
+    from cnntune.search._calibration import calibrate
+
+    cache = tmp_path_factory.mktemp("calibration")
+    dataset = load_dataset(tiny_data, cache_dir=cache)
+    calibrate(dataset.image_shape, dataset.num_classes, cache_dir=cache, threads=None)
+    return cache
+
+
+@pytest.mark.slow
+def test_too_costly_trials_are_skipped_with_their_reason_and_do_not_count(
+    tiny_data, tiny_space, tmp_path, calibration_cache
+):
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    summary = run_tiny_search(
+        tiny_data, url, calibration_cache, tiny_space, 2, budget=8, trial_share=1e-6, calibrate=True
+    )
+    trials = optuna.load_study(study_name="s", storage=url).trials
+    assert summary.complete == 0 and summary.pruned == len(trials) >= 1
+    for trial in trials:
+        assert trial.user_attrs["skipped"] == "too costly"
+        assert trial.user_attrs["fail_reason"].startswith("too costly: est.")
+        assert trial.intermediate_values == {} and "est_epoch_seconds" in trial.user_attrs
+
+
+@pytest.mark.slow
+def test_budget_search_ends_inside_its_deadline_with_no_trial_running(
+    tiny_data, tiny_space, tmp_path, calibration_cache
+):
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    budget = 20.0
+    start = time.monotonic()
+    run_tiny_search(
+        tiny_data,
+        url,
+        calibration_cache,
+        tiny_space,
+        1000,
+        budget=budget,
+        calibrate=True,
+        training=TrainingSettings(max_epochs=200, patience=200, seed=7),
+    )
+    elapsed = time.monotonic() - start
+    trials = optuna.load_study(study_name="s", storage=url).trials
+    assert elapsed < budget + 3.0  # the batch in flight, and telling the store
+    assert trials and all(t.state.name != "RUNNING" for t in trials)
+    last = trials[-1]
+    assert last.state.name == "COMPLETE" and last.user_attrs["stopped"] == "budget deadline"
+    assert last.value == pytest.approx(max(last.user_attrs["history"]["val_accuracy"]), abs=1e-6)
+    assert last.user_attrs["measured_epoch_seconds"] > 0 and last.user_attrs["est_epoch_seconds"] > 0
