@@ -133,6 +133,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True, help="the competition folder")
     parser.add_argument("--budget", default="60m")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-epochs", type=int, default=20, help="passed to tune start")
     parser.add_argument("--validation", type=int, default=1250, help="validation images carved from train")
     parser.add_argument("--work", type=Path, default=Path("runs/competition"))
     parser.add_argument("--race-random", action="store_true", help="also random search, no pruning or warm start")
@@ -153,6 +154,8 @@ def main() -> None:
         args.budget,
         "--seed",
         str(args.seed),
+        "--max-epochs",
+        str(args.max_epochs),
     ]
     methods = {"cnntune": []}
     if args.race_random:

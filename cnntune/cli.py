@@ -253,6 +253,13 @@ def space_init(file: Path, force: bool, demo: bool) -> None:
     help="With --budget: skip a trial whose estimated full run exceeds this share of the budget.",
 )
 @click.option(
+    "--export",
+    "export_to",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="After the search, export its best trial to this folder (as tune export-best; inside --budget).",
+)
+@click.option(
     "--warm-start/--no-warm-start",
     default=True,
     show_default=True,
@@ -345,6 +352,7 @@ def start(
     timeout,
     budget,
     trial_share,
+    export_to,
     warm_start,
     study_name,
     storage_url,
@@ -374,6 +382,10 @@ def start(
 
     budget_seconds = None if budget is None else parse_duration(budget)
     import_tensorflow_quietly()
+    if export_to is not None:
+        from cnntune.export import check_out
+
+        check_out(export_to, force=force, option="--export")  # before minutes of search, not after
     settings = SearchSettings(sampler=sampler, pruner=pruner)
     training = TrainingSettings(
         max_epochs=max_epochs,
@@ -404,8 +416,27 @@ def start(
             budget=budget_seconds,
             trial_share=trial_share,
             warm_start=warm_start,
+            then_export=export_to is not None,
         )
     view.console.print(search_summary_text(summary))
+    if export_to is not None:
+        _export(summary, storage_url, export_to, force=force, cache_dir=cache_dir)
+
+
+def _export(summary, storage_url: str, out: Path, *, force: bool, cache_dir: Path) -> None:
+    """`tune start --export`: what `tune export-best` would do, on the study just searched."""
+    from cnntune.export import export_best, format_export
+
+    result = export_best(
+        storage_url=storage_url,
+        study_name=summary.study_name,
+        out=out,
+        data_dir=summary.data_dir,
+        cache_dir=cache_dir,
+        force=force,
+        printer=lambda line: click.echo(line, err=True),
+    )
+    click.echo(format_export(result))
 
 
 @cli.command("worker")

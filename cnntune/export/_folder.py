@@ -20,7 +20,7 @@ from cnntune.errors import ExportError
 MANIFEST = "cnntune.json"
 
 
-def check_out(out: Path, *, force: bool) -> None:
+def check_out(out: Path, *, force: bool, option: str = "--out") -> None:
     """Refuses an `--out` that exists without `--force`, or that `--force` must not delete.
 
     Checked before training so a mistake costs seconds, not a retraining; and
@@ -29,14 +29,14 @@ def check_out(out: Path, *, force: bool) -> None:
     if not out.exists() and not out.is_symlink():
         return
     if not force:
-        raise ExportError(f"--out {out} already exists; pass --force to replace it")
+        raise ExportError(f"{option} {out} already exists; pass --force to replace it")
     # --force deletes the folder: only ever one of ours (or an empty one), never a
     # home directory passed by mistake.
     if out.is_symlink() or not out.is_dir():
-        raise ExportError(f"--out {out} is not a folder; refusing to replace it even with --force")
+        raise ExportError(f"{option} {out} is not a folder; refusing to replace it even with --force")
     if not (out / MANIFEST).is_file() and any(out.iterdir()):
         raise ExportError(
-            f"--out {out} is not a model folder written by `tune export-best` (no {MANIFEST}); "
+            f"{option} {out} is not a model folder written by `tune export-best` (no {MANIFEST}); "
             "refusing to replace it even with --force"
         )
 

@@ -49,21 +49,28 @@ def studies_table(rows: list[StudyRow]) -> Table:
 
 def status_table(status: StudyStatus) -> Table:
     shown = [p for p in MAIN_PARAMS if any(p in row.params for row in status.trials)]
+    priced = any(row.est_epoch_seconds is not None for row in status.trials)
+    timing = ("est s/ep", "meas s/ep") if priced else ()
     table = Table(title=f"study {status.name}: {len(status.trials)} trials")
-    for column in ("#", "state", "val_acc", "epochs", "seconds", *shown):
+    for column in ("#", "state", "val_acc", "epochs", "seconds", *timing, *shown):
         table.add_column(column, justify="right", no_wrap=True)
     for row in status.trials:
         style = "bold green" if status.best is not None and row.number == status.best.number else None
         table.add_row(
             str(row.number),
-            row.state,
+            "SKIPPED" if row.skipped else row.state,  # too costly for the budget: PRUNED before training
             _num(row.value),
             "-" if row.epochs is None else str(row.epochs),
             "-" if row.seconds is None else f"{row.seconds:.1f}",
+            *((_seconds(row.est_epoch_seconds), _seconds(row.measured_epoch_seconds)) if priced else ()),
             *(_num(row.params.get(p)) for p in shown),
             style=style,
         )
     return table
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
 
 
 def best_trial_text(status: StudyStatus) -> str:

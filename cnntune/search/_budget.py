@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import statistics
 import time
+from pathlib import Path
 from typing import Any
 
 import optuna
 
-from cnntune.search._budget_plan import Budget, format_seconds
+from cnntune.search._budget_plan import Budget, BudgetPlan, format_seconds
 from cnntune.search._deadline import DeadlineReached
 from cnntune.search.trial import FAIL_REASON, SKIPPED
 
@@ -91,6 +92,31 @@ class TrialPricer:
         point = EpochObservation(cost, n_train=self.n_train, n_val=self.n_val, batch_size=batch_size, seconds=measured)
         self.time_model = self.time_model.refined(point)
         return measured
+
+
+def make_pricer(dataset: Any, training: Any, plan: BudgetPlan, cache_dir: Path) -> Any:
+    """The trial pricer of this process: the device's calibration (cached per threads), or None."""
+    if not plan.calibrate:
+        return None
+    import tensorflow as tf
+
+    from cnntune.search._calibration import calibrate
+
+    time_model = calibrate(
+        dataset.image_shape,
+        dataset.num_classes,
+        cache_dir=cache_dir,
+        threads=tf.config.threading.get_intra_op_parallelism_threads() or None,
+        mixed_precision=training.mixed_precision,
+        jit_compile=training.jit,
+    )
+    return TrialPricer(
+        time_model,
+        n_train=len(dataset.train),
+        n_val=len(dataset.validation),
+        max_epochs=training.max_epochs,
+        budget=plan.budget,
+    )
 
 
 def budget_callbacks(budget: Budget | None) -> list[Any]:

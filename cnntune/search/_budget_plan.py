@@ -43,21 +43,40 @@ def format_seconds(seconds: float) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class Budget:
-    """A deadline for the whole command, and the share of it one trial may take."""
+    """A deadline for the whole command, and the share of it one trial may take.
+
+    With an export to follow, the search ends `export_reserve` seconds before
+    the command's end: retraining the best trial for its best epoch costs at
+    most what that trial cost, and no trial may cost more than `trial_limit`.
+    """
 
     seconds: float
-    deadline: float  # time.monotonic() instant
+    end: float  # time.monotonic() instant: the whole command's deadline
     trial_share: float = DEFAULT_TRIAL_SHARE
+    export_reserve: float = 0.0
 
     @classmethod
-    def starting_now(cls, seconds: float, trial_share: float = DEFAULT_TRIAL_SHARE) -> Budget:
+    def starting_now(
+        cls, seconds: float, trial_share: float = DEFAULT_TRIAL_SHARE, *, then_export: bool = False
+    ) -> Budget:
         if not (math.isfinite(seconds) and seconds > 0):
             raise SearchError(f"--budget must be longer than 0 seconds, but got {seconds}")
         if not 0 < trial_share <= 1:
             raise SearchError(f"--trial-share must be in (0, 1], but got {trial_share}")
-        return cls(seconds, time.monotonic() + seconds, trial_share)
+        if then_export and trial_share > 0.5:
+            raise SearchError(
+                f"--export under --budget needs --trial-share <= 0.5 (half for the export), not {trial_share}"
+            )
+        reserve = seconds * trial_share if then_export else 0.0
+        return cls(seconds, time.monotonic() + seconds, trial_share, reserve)
+
+    @property
+    def deadline(self) -> float:
+        """When the search must end: the command's end less the export's reserve."""
+        return self.end - self.export_reserve
 
     def time_left(self) -> float:
+        """Seconds the search has left."""
         return max(0.0, self.deadline - time.monotonic())
 
     @property
@@ -73,8 +92,10 @@ class BudgetPlan:
     calibrate: bool
 
     @classmethod
-    def starting_now(cls, seconds: float | None, trial_share: float, *, calibrate: bool) -> BudgetPlan:
-        budget = None if seconds is None else Budget.starting_now(seconds, trial_share)
+    def starting_now(
+        cls, seconds: float | None, trial_share: float, *, calibrate: bool, then_export: bool = False
+    ) -> BudgetPlan:
+        budget = None if seconds is None else Budget.starting_now(seconds, trial_share, then_export=then_export)
         return cls(budget, calibrate)
 
     @property

@@ -137,9 +137,9 @@ def _train_in_child(job: _Job, sender: Any) -> None:
 
     from cnntune.data import load_dataset
     from cnntune.model import import_tensorflow_quietly
+    from cnntune.search._budget import make_pricer
     from cnntune.search._objective import train_trial
     from cnntune.search._strategies import make_pruner
-    from cnntune.search._workers import make_pricer
     from cnntune.storage import open_storage
 
     import_tensorflow_quietly()

@@ -69,6 +69,7 @@ def run_search(
     trial_share: float = DEFAULT_TRIAL_SHARE,
     calibrate: bool = True,
     warm_start: bool = True,
+    then_export: bool = False,
 ) -> SearchSummary:
     """Creates or resumes a study and runs trials until `trials` have finished, or the budget is spent.
 
@@ -97,6 +98,8 @@ def run_search(
             priced before its first step; always on with a budget.
         warm_start: a new study's first trials are the known-good recipes its space can
             express (`cnntune.search._warm_start`); never re-enqueued on resume.
+        then_export: the caller exports after the search: with a budget, the search ends
+            early enough to leave the export a trial's share of it.
     """
     from cnntune.data import demo_data_dir, load_dataset
 
@@ -107,7 +110,9 @@ def run_search(
     check_engine(engine, kt_algorithm, workers=workers, isolate=isolate)
     if budget is not None and engine != "optuna":
         raise SearchError("--budget needs --engine optuna (KerasTuner's oracle cannot skip a trial it sized)")
-    plan = BudgetPlan.starting_now(budget, trial_share, calibrate=calibrate or budget is not None)
+    plan = BudgetPlan.starting_now(
+        budget, trial_share, calibrate=calibrate or budget is not None, then_export=then_export
+    )
     reporter = reporter or SilentReporter()
     packaged_space = "default" if data_dir is not None else "demo"  # the demo set gets a CPU-sized space
     data_dir = Path(data_dir) if data_dir is not None else demo_data_dir(cache_dir)

@@ -38,8 +38,7 @@ class SearchSettings:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SearchSettings:
         """From a study's recorded settings, which also hold the training keys (ignored here)."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        return cls(**{f.name: data[f.name] for f in dataclasses.fields(cls) if f.name in data})
 
 
 def record_settings(settings: SearchSettings, training: TrainingSettings) -> dict[str, Any]:

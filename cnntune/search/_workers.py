@@ -57,34 +57,10 @@ def make_objective(opened: Any, dataset: Any, job: WorkerJob, reporter: Reporter
             reporter=reporter,
             plan=job.plan,
         )
+    from cnntune.search._budget import make_pricer
+
     pricer = make_pricer(dataset, opened.training, job.plan, Path(job.cache_dir))
     return TrialObjective(dataset, opened.space, opened.training, reporter, pricer=pricer, budget=job.plan.budget)
-
-
-def make_pricer(dataset: Any, training: Any, plan: BudgetPlan, cache_dir: Path) -> Any:
-    """The trial pricer of this process: the device's calibration (cached per threads), or None."""
-    if not plan.calibrate:
-        return None
-    import tensorflow as tf
-
-    from cnntune.search._budget import TrialPricer
-    from cnntune.search._calibration import calibrate
-
-    time_model = calibrate(
-        dataset.image_shape,
-        dataset.num_classes,
-        cache_dir=cache_dir,
-        threads=tf.config.threading.get_intra_op_parallelism_threads() or None,
-        mixed_precision=training.mixed_precision,
-        jit_compile=training.jit,
-    )
-    return TrialPricer(
-        time_model,
-        n_train=len(dataset.train),
-        n_val=len(dataset.validation),
-        max_epochs=training.max_epochs,
-        budget=plan.budget,
-    )
 
 
 def run_worker_processes(study: Any, job: WorkerJob, workers: int, reporter: Reporter, max_epochs: int) -> int:

@@ -31,6 +31,9 @@ class TrialRow:
     seconds: float | None
     params: dict[str, Any]
     fail_reason: str | None
+    est_epoch_seconds: float | None = None  # priced before the first step
+    measured_epoch_seconds: float | None = None  # median epoch after the first
+    skipped: bool = False  # too costly for the budget: never trained
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,6 +121,9 @@ def _trial_row(trial: Any) -> TrialRow:
         seconds=trial.duration.total_seconds() if trial.duration else None,
         params=dict(trial.params),
         fail_reason=trial.user_attrs.get("fail_reason"),
+        est_epoch_seconds=trial.user_attrs.get("est_epoch_seconds"),
+        measured_epoch_seconds=trial.user_attrs.get("measured_epoch_seconds"),
+        skipped=bool(trial.user_attrs.get("skipped")),
     )
 
 

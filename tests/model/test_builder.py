@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -101,3 +103,16 @@ def test_build_model_caps_filters_at_max_width():
     model = build_model(hp, (8, 8, 3), 3)
     widths = [layer.filters for layer in model.layers if hasattr(layer, "filters")]
     assert max(widths) == 128 and widths[:2] == [64, 128]
+
+
+@pytest.mark.parametrize(("stem", "kernel"), [("stride2", 3), ("patch2", 2)])
+def test_build_model_stem_halves_both_sides_before_the_first_block(stem, kernel):
+    model = build_model(dataclasses.replace(_SMALL, stem=stem), (16, 16, 3), 5)
+    assert model.get_layer("stem_conv").kernel.shape == (kernel, kernel, 3, 4)
+    assert tuple(model.get_layer("block0_conv0").input.shape) == (None, 8, 8, 4)
+
+
+def test_build_model_without_stem_starts_at_full_resolution():
+    model = build_model(_SMALL, (16, 16, 3), 5)
+    assert "stem_conv" not in [layer.name for layer in model.layers]
+    assert tuple(model.get_layer("block0_conv0").input.shape) == (None, 16, 16, 3)

@@ -213,3 +213,36 @@ def test_budget_search_ends_inside_its_deadline_with_no_trial_running(
     assert last.state.name == "COMPLETE" and last.user_attrs["stopped"] == "budget deadline"
     assert last.value == pytest.approx(max(last.user_attrs["history"]["val_accuracy"]), abs=1e-6)
     assert last.user_attrs["measured_epoch_seconds"] > 0 and last.user_attrs["est_epoch_seconds"] > 0
+
+
+@pytest.mark.slow
+def test_start_with_budget_and_export_fits_both_inside_the_budget(tiny_data, tiny_space, tmp_path, calibration_cache):
+    out = tmp_path / "model"
+    argv = [
+        "start",
+        "--data",
+        str(tiny_data),
+        "--space",
+        str(tiny_space),
+        "--storage",
+        f"sqlite:///{tmp_path / 't.db'}",
+    ]
+    argv += ["--cache-dir", str(calibration_cache), "--trials", "1000", "--max-epochs", "3", "--seed", "7"]
+    start = time.monotonic()
+    result = CliRunner().invoke(cli, [*argv, "--budget", "40s", "--export", str(out)], catch_exceptions=False)
+    elapsed = time.monotonic() - start
+    assert result.exit_code == 0, result.output
+    assert (out / "saved_model").is_dir() and (out / "cnntune.json").is_file()
+    assert elapsed < 40 + 5.0
+
+
+def test_start_export_folder_that_exists_fails_before_any_search(tmp_path, tiny_data):
+    out = tmp_path / "taken"
+    out.mkdir()
+    (out / "x").write_text("mine")
+    db = tmp_path / "t.db"
+    argv = ["start", "--data", str(tiny_data), "--storage", f"sqlite:///{db}", "--export", str(out)]
+    result = CliRunner().invoke(cli, argv)
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [f"error: --export {out} already exists; pass --force to replace it"]
+    assert not db.exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.trial import TrialState, create_trial
 from rich.console import Console
 
@@ -49,3 +50,41 @@ def test_live_view_with_200_trials_prints_one_line_each():
     lines = [line for line in out.getvalue().splitlines() if line.startswith("trial ")]
     assert len(lines) == 200
     assert all(len(line) <= 120 for line in lines)
+
+
+def test_format_trial_line_shows_estimated_and_measured_epoch_time_and_main_params():
+    trial = create_trial(
+        state=TrialState.COMPLETE,
+        value=0.8,
+        params={"depth": 4, "base_width": 16, "learning_rate": 0.002, "batch_size": 64},
+        distributions={
+            "depth": IntDistribution(2, 6),
+            "base_width": IntDistribution(16, 64),
+            "learning_rate": FloatDistribution(1e-4, 3e-2, log=True),
+            "batch_size": CategoricalDistribution([32, 64, 128]),
+        },
+        user_attrs={"est_epoch_seconds": 97.9, "measured_epoch_seconds": 116.4},
+    )
+    line = format_trial_line(trial, None)
+    assert "est 1.6 min/ep meas 1.9 min/ep" in line  # format_seconds: over 90 s in minutes
+    assert "depth 4 width 16 lr 0.002 batch 64" in line
+
+
+def test_format_trial_line_of_an_unpriced_trial_shows_no_estimate():
+    assert "/ep" not in format_trial_line(_trial(1, TrialState.COMPLETE, 0.5), None)
+
+
+def test_status_table_marks_skipped_trials_and_shows_epoch_times():
+    from cnntune.report import status_table
+    from cnntune.storage._studies import StudyStatus, TrialRow
+
+    rows = [
+        TrialRow(0, "COMPLETE", 0.8, 3, 30.0, {}, None, est_epoch_seconds=9.5, measured_epoch_seconds=10.25),
+        TrialRow(1, "PRUNED", None, 0, 1.0, {}, "too costly: est. 38.0 min/epoch", 2280.0, None, skipped=True),
+    ]
+    out = io.StringIO()
+    Console(file=out, width=160, color_system=None).print(status_table(StudyStatus("s", rows, rows[0])))
+    text = out.getvalue()
+    assert "est s/ep" in text and "meas s/ep" in text
+    assert "9.5" in text and "10.2" in text and "2280.0" in text
+    assert "SKIPPED" in text
