@@ -37,6 +37,8 @@ from pathlib import Path
 
 import optuna
 
+from cnntune.search import parse_duration
+
 
 def resplit(src: Path, out: Path, n_validation: int, seed: int) -> dict[str, int]:
     """train -> train + validation (stratified); the competition's validation -> test, labels kept aside."""
@@ -168,6 +170,8 @@ def main() -> None:
         started = time.time()
         seconds = run([*tune, "start", *common, *extra, "--trials", "100000", "--study", name, "--storage", url], log)
         print(f"\n== {method} (seed {args.seed}, budget {args.budget}): tune start took {seconds:.0f} s", flush=True)
+        budget = parse_duration(args.budget)
+        print(f"tune start ended at {100 * seconds / budget:.1f} % of its budget", flush=True)
         for key, value in study_figures(url, name, started).items():
             print(f"{key}: {value}", flush=True)
         if args.no_export or method != "cnntune":

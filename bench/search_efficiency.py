@@ -293,6 +293,8 @@ def run_method(method: str, seed: int, args: argparse.Namespace, data_dir: Path,
             settings=settings,
             training=training,
             engine=engine,
+            calibrate=False,  # the figures below were measured without pricing or recipes
+            warm_start=False,
             kt_algorithm="hyperband",
             reporter=BudgetReporter(args.budget),
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -16,7 +17,15 @@ import click
 from cnntune import __version__
 from cnntune.errors import CnnTuneError, SearchInterrupted
 from cnntune.model import CHANNELS, JIT_MODES, TrainingSettings
-from cnntune.search import DEFAULT_TRIAL_SHARE, ENGINES, KT_ALGORITHMS, PRUNERS, SAMPLERS, SearchSettings
+from cnntune.search import (
+    DEFAULT_TRIAL_SHARE,
+    DEFAULT_TRIALS,
+    ENGINES,
+    KT_ALGORITHMS,
+    PRUNERS,
+    SAMPLERS,
+    SearchSettings,
+)
 
 DEFAULT_STORAGE = "sqlite:///tune.db"
 TRAINING = TrainingSettings()  # the option defaults below read the one owner of each default
@@ -233,9 +242,9 @@ def space_init(file: Path, force: bool, demo: bool) -> None:
 @click.option(
     "--trials",
     type=click.IntRange(min=1),
-    default=20,
-    show_default=True,
-    help="Finished trials the study should reach (re-running resumes).",
+    default=None,
+    help=f"Finished trials the study should reach (re-running resumes) [default: {DEFAULT_TRIALS}; "
+    "with --budget, no cap].",
 )
 @timeout_option
 @click.option(
@@ -259,6 +268,7 @@ def space_init(file: Path, force: bool, demo: bool) -> None:
     default=None,
     help="After the search, export its best trial to this folder (as tune export-best; inside --budget).",
 )
+@click.option("--replace-export", is_flag=True, help="Replace an existing --export folder (only after success).")
 @click.option(
     "--warm-start/--no-warm-start",
     default=True,
@@ -353,6 +363,7 @@ def start(
     budget,
     trial_share,
     export_to,
+    replace_export,
     warm_start,
     study_name,
     storage_url,
@@ -375,7 +386,8 @@ def start(
     max_retry,
     cache_dir,
 ) -> None:
-    """Run (or resume) a study until it has --trials finished trials."""
+    """Run (or resume) a study until it has --trials finished trials, or --budget is spent."""
+    started = time.monotonic()  # --budget counts the whole command, start-up included
     from cnntune.model import import_tensorflow_quietly
     from cnntune.report import search_summary_text
     from cnntune.search import parse_duration, run_search, watched_search
@@ -385,7 +397,9 @@ def start(
     if export_to is not None:
         from cnntune.export import check_out
 
-        check_out(export_to, force=force, option="--export")  # before minutes of search, not after
+        check_out(
+            export_to, force=replace_export, option="--export", force_option="--replace-export"
+        )  # before minutes of search, not after
     settings = SearchSettings(sampler=sampler, pruner=pruner)
     training = TrainingSettings(
         max_epochs=max_epochs,
@@ -417,10 +431,11 @@ def start(
             trial_share=trial_share,
             warm_start=warm_start,
             then_export=export_to is not None,
+            started=started,
         )
     view.console.print(search_summary_text(summary))
     if export_to is not None:
-        _export(summary, storage_url, export_to, force=force, cache_dir=cache_dir)
+        _export(summary, storage_url, export_to, force=replace_export, cache_dir=cache_dir)
 
 
 def _export(summary, storage_url: str, out: Path, *, force: bool, cache_dir: Path) -> None:

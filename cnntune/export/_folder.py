@@ -20,7 +20,7 @@ from cnntune.errors import ExportError
 MANIFEST = "cnntune.json"
 
 
-def check_out(out: Path, *, force: bool, option: str = "--out") -> None:
+def check_out(out: Path, *, force: bool, option: str = "--out", force_option: str = "--force") -> None:
     """Refuses an `--out` that exists without `--force`, or that `--force` must not delete.
 
     Checked before training so a mistake costs seconds, not a retraining; and
@@ -29,7 +29,7 @@ def check_out(out: Path, *, force: bool, option: str = "--out") -> None:
     if not out.exists() and not out.is_symlink():
         return
     if not force:
-        raise ExportError(f"{option} {out} already exists; pass --force to replace it")
+        raise ExportError(f"{option} {out} already exists; pass {force_option} to replace it")
     # --force deletes the folder: only ever one of ours (or an empty one), never a
     # home directory passed by mistake.
     if out.is_symlink() or not out.is_dir():

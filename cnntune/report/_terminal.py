@@ -13,12 +13,17 @@ def search_summary_text(summary: Any) -> str:
     """What `tune start` / `tune worker` print when the run ends (a `SearchSummary`)."""
     lines = [
         f"study {summary.study_name}: {summary.complete} complete, {summary.pruned} pruned, "
-        f"{summary.failed} failed (target {summary.target}; {summary.ran_here} run now)",
+        f"{summary.failed} failed{_skipped(summary)} (target {summary.target}; {summary.ran_here} run now)",
     ]
     if summary.best_number is not None:
         lines.append(f"best trial #{summary.best_number}: val_acc {summary.best_value:.4f}")
     lines.append(f"see: tune status --study {summary.study_name} --storage {summary.storage}")
     return "\n".join(lines)
+
+
+def _skipped(summary: Any) -> str:
+    skipped = getattr(summary, "skipped", 0)
+    return f", {skipped} skipped as too costly" if skipped else ""
 
 
 def studies_table(rows: list[StudyRow]) -> Table:

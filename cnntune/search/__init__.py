@@ -4,11 +4,12 @@ from cnntune.search._budget_plan import DEFAULT_TRIAL_SHARE, parse_duration
 from cnntune.search._enqueue import enqueue_file
 from cnntune.search._interrupts import stop_signals
 from cnntune.search._reporter import Reporter, SilentReporter
-from cnntune.search._runner import SearchSummary, run_search, run_worker, summarize_study
+from cnntune.search._runner import DEFAULT_TRIALS, SearchSummary, run_search, run_worker, summarize_study
 from cnntune.search._settings import ENGINES, KT_ALGORITHMS, PRUNERS, SAMPLERS, SearchSettings, record_settings
 from cnntune.search.live_view import LiveView, watched_search
 
 __all__ = [
+    "DEFAULT_TRIALS",
     "DEFAULT_TRIAL_SHARE",
     "ENGINES",
     "KT_ALGORITHMS",

@@ -6,8 +6,10 @@ at the estimated seconds per epoch) would take more than a share of the budget
 is not trained. It ends PRUNED with no epoch reported — the worst rank TPE
 gives a trial, so the sampler steers away from it — with `skipped` and the
 reason in its attrs, and it does not count toward `--trials`. At the deadline
-the running trial stops after the batch in flight; its best epoch so far is its
-value. Each trial's measured epochs refine the time model for the next.
+the running trial stops after the batch in flight; its best finished epoch is
+its value (COMPLETE), or, if no epoch had finished, it ends PRUNED and skipped
+like a trial that found no time left. Each trial's measured epochs refine the
+time model for the next.
 """
 
 from __future__ import annotations
@@ -21,15 +23,25 @@ import optuna
 
 from cnntune.search._budget_plan import Budget, BudgetPlan, format_seconds
 from cnntune.search._deadline import DeadlineReached
-from cnntune.search.trial import FAIL_REASON, SKIPPED
+from cnntune.search.trial import (
+    BATCH_SIZE,
+    COST,
+    EST_EPOCH_SECONDS,
+    EST_TRIAL_SECONDS,
+    FAIL_REASON,
+    MEASURED_EPOCH_SECONDS,
+    OUT_OF_TIME,
+    SKIPPED,
+    TOO_COSTLY,
+)
 
 
 class TooCostly(optuna.TrialPruned):
     """A configuration priced over its limit before its first step; its attrs say why."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, kind: str = TOO_COSTLY) -> None:
         super().__init__(reason)
-        self.attrs = {SKIPPED: "too costly", FAIL_REASON: reason}
+        self.attrs = {SKIPPED: kind, FAIL_REASON: reason}
 
 
 class TrialPricer:
@@ -55,16 +67,17 @@ class TrialPricer:
             cost, n_train=self.n_train, n_val=self.n_val, batch_size=batch_size
         )
         return {
-            "cost": cost.to_dict(),
-            "est_epoch_seconds": float(f"{epoch:.4g}"),  # significant digits: tiny models stay > 0
-            "est_trial_seconds": float(f"{epoch * self.max_epochs:.4g}"),
+            COST: cost.to_dict(),
+            BATCH_SIZE: batch_size,
+            EST_EPOCH_SECONDS: float(f"{epoch:.4g}"),  # significant digits: tiny models stay > 0
+            EST_TRIAL_SECONDS: float(f"{epoch * self.max_epochs:.4g}"),
         }
 
     def check(self, priced: dict[str, Any]) -> None:
         """Raises TooCostly when the trial cannot fit its share of the budget, or the time left."""
         if self.budget is None:
             return
-        epoch, trial = priced["est_epoch_seconds"], priced["est_trial_seconds"]
+        epoch, trial = priced[EST_EPOCH_SECONDS], priced[EST_TRIAL_SECONDS]
         per_epoch = f"est. {format_seconds(epoch)}/epoch"
         if trial > self.budget.trial_limit:
             raise TooCostly(
@@ -73,7 +86,7 @@ class TrialPricer:
             )
         left = self.budget.time_left()
         if epoch > left:
-            raise TooCostly(f"too costly: {per_epoch} > the {format_seconds(left)} left in the budget")
+            raise TooCostly(f"no time left: {per_epoch} > the {format_seconds(left)} left in the budget", OUT_OF_TIME)
 
     def observe(self, cost: dict[str, int], batch_size: int, epoch_seconds: list[float]) -> float | None:
         """Refines the time model with a trial's measured epochs; returns the steady epoch time used.
@@ -83,10 +96,9 @@ class TrialPricer:
         """
         from cnntune.search._calibration import EpochObservation
 
-        steady = epoch_seconds[1:] or epoch_seconds
-        if not steady:
-            return None
-        measured = statistics.median(steady)
+        if len(epoch_seconds) < 2:
+            return None  # the first epoch alone is mostly tracing: no steady time to learn from
+        measured = statistics.median(epoch_seconds[1:])
         if measured <= 0:
             return None
         point = EpochObservation(cost, n_train=self.n_train, n_val=self.n_val, batch_size=batch_size, seconds=measured)
@@ -94,13 +106,18 @@ class TrialPricer:
         return measured
 
 
-def make_pricer(dataset: Any, training: Any, plan: BudgetPlan, cache_dir: Path) -> Any:
-    """The trial pricer of this process: the device's calibration (cached per threads), or None."""
+def make_pricer(dataset: Any, training: Any, plan: BudgetPlan, cache_dir: Path, study: Any = None) -> Any:
+    """The trial pricer of this process, or None.
+
+    It starts from the device's calibration (cached per threads) refitted with
+    every epoch time the study has measured so far, so a resumed study, a
+    joining worker and each `--isolate` child price as well as the trials taught.
+    """
     if not plan.calibrate:
         return None
     import tensorflow as tf
 
-    from cnntune.search._calibration import calibrate
+    from cnntune.search._calibration import TimeModel, calibrate
 
     time_model = calibrate(
         dataset.image_shape,
@@ -110,6 +127,9 @@ def make_pricer(dataset: Any, training: Any, plan: BudgetPlan, cache_dir: Path) 
         mixed_precision=training.mixed_precision,
         jit_compile=training.jit,
     )
+    measured = [] if study is None else recorded_observations(study, len(dataset.train), len(dataset.validation))
+    if measured:
+        time_model = TimeModel.fit((*time_model.points, *measured))
     return TrialPricer(
         time_model,
         n_train=len(dataset.train),
@@ -117,6 +137,26 @@ def make_pricer(dataset: Any, training: Any, plan: BudgetPlan, cache_dir: Path) 
         max_epochs=training.max_epochs,
         budget=plan.budget,
     )
+
+
+def recorded_observations(study: Any, n_train: int, n_val: int) -> list[Any]:
+    """The study's trials' measured steady epochs, as observations for the time model."""
+    from cnntune.search._calibration import EpochObservation
+
+    points = []
+    for trial in study.get_trials(deepcopy=False):
+        attrs = trial.user_attrs
+        if attrs.get(MEASURED_EPOCH_SECONDS) and attrs.get(COST) and attrs.get(BATCH_SIZE):
+            points.append(
+                EpochObservation(
+                    attrs[COST],
+                    n_train=n_train,
+                    n_val=n_val,
+                    batch_size=attrs[BATCH_SIZE],
+                    seconds=attrs[MEASURED_EPOCH_SECONDS],
+                )
+            )
+    return points
 
 
 def budget_callbacks(budget: Budget | None) -> list[Any]:

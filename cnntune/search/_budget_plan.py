@@ -57,8 +57,14 @@ class Budget:
 
     @classmethod
     def starting_now(
-        cls, seconds: float, trial_share: float = DEFAULT_TRIAL_SHARE, *, then_export: bool = False
+        cls,
+        seconds: float,
+        trial_share: float = DEFAULT_TRIAL_SHARE,
+        *,
+        then_export: bool = False,
+        started: float | None = None,
     ) -> Budget:
+        """A budget counted from `started` (a `time.monotonic()` instant; None = now)."""
         if not (math.isfinite(seconds) and seconds > 0):
             raise SearchError(f"--budget must be longer than 0 seconds, but got {seconds}")
         if not 0 < trial_share <= 1:
@@ -68,7 +74,7 @@ class Budget:
                 f"--export under --budget needs --trial-share <= 0.5 (half for the export), not {trial_share}"
             )
         reserve = seconds * trial_share if then_export else 0.0
-        return cls(seconds, time.monotonic() + seconds, trial_share, reserve)
+        return cls(seconds, (time.monotonic() if started is None else started) + seconds, trial_share, reserve)
 
     @property
     def deadline(self) -> float:
@@ -93,9 +99,19 @@ class BudgetPlan:
 
     @classmethod
     def starting_now(
-        cls, seconds: float | None, trial_share: float, *, calibrate: bool, then_export: bool = False
+        cls,
+        seconds: float | None,
+        trial_share: float,
+        *,
+        calibrate: bool,
+        then_export: bool = False,
+        started: float | None = None,
     ) -> BudgetPlan:
-        budget = None if seconds is None else Budget.starting_now(seconds, trial_share, then_export=then_export)
+        budget = (
+            None
+            if seconds is None
+            else Budget.starting_now(seconds, trial_share, then_export=then_export, started=started)
+        )
         return cls(budget, calibrate)
 
     @property

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from cnntune.model import HParams
-from cnntune.model._cost import ModelCost, model_cost
+from cnntune.model.training import ModelCost, model_cost
 
 CALIBRATION_VERSION = "1"  # bump when the reference models or the timing change: old caches are then ignored
 _EVAL_BATCH_MIN = 256  # fit_model evaluates in batches of max(batch_size, 256)

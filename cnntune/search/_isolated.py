@@ -138,8 +138,8 @@ def _train_in_child(job: _Job, sender: Any) -> None:
     from cnntune.data import load_dataset
     from cnntune.model import import_tensorflow_quietly
     from cnntune.search._budget import make_pricer
-    from cnntune.search._objective import train_trial
     from cnntune.search._strategies import make_pruner
+    from cnntune.search.trial import train_trial
     from cnntune.storage import open_storage
 
     import_tensorflow_quietly()
@@ -154,7 +154,7 @@ def _train_in_child(job: _Job, sender: Any) -> None:
     )
     trial = optuna.trial.Trial(study, job.trial_id)  # public constructor; the id is `_trial_id` (see _loop)
     dataset = load_dataset(job.data_dir, channels=training.channels, cache_dir=job.cache_dir)
-    pricer = make_pricer(dataset, training, job.plan, Path(job.cache_dir))
+    pricer = make_pricer(dataset, training, job.plan, Path(job.cache_dir), study)
     try:
         value = train_trial(
             trial,

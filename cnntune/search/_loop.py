@@ -30,10 +30,17 @@ from typing import Any
 from cnntune.errors import CnnTuneError, SearchError, TrialFailed
 from cnntune.search._interrupts import raise_if_stop_requested
 from cnntune.search._reporter import Reporter
-from cnntune.search.trial import FAIL_REASON, SKIPPED, describe_failure
+from cnntune.search.trial import (
+    FAIL_REASON,
+    MAX_FAILURES_IN_A_ROW,
+    OUT_OF_TIME,
+    SKIPPED,
+    count_finished,
+    counts_toward_target,
+    describe_failure,
+)
 from cnntune.storage import best_trial_or_none, study_lock
 
-MAX_FAILURES_IN_A_ROW = 5  # a study whose trials keep failing is broken, not unlucky
 WAIT_SECONDS = 2.0  # poll interval while the last trials run on other workers
 
 
@@ -73,9 +80,11 @@ def run_trials(
         if claim is None:
             time.sleep(WAIT_SECONDS)
             continue
-        frozen = _run_one(study, claim, objective)
+        frozen = _run_one(study, storage, claim, objective)
         ran += 1
         reporter.trial_finished(frozen, best_trial_or_none(study), count_finished(study))
+        if frozen.user_attrs.get(SKIPPED) == OUT_OF_TIME:
+            break  # nothing more can start inside the budget
         failures_in_a_row = failures_in_a_row + 1 if frozen.state.name == "FAIL" else 0
         if failures_in_a_row >= MAX_FAILURES_IN_A_ROW:
             reason = frozen.user_attrs.get(FAIL_REASON, "unknown")
@@ -103,19 +112,18 @@ def _claim(study: Any, storage: Any, target: int) -> Any:
             warnings.filterwarnings("ignore", message="Heartbeat of storage")
             optuna.storages.fail_stale_trials(study)
         trials = study.get_trials(deepcopy=False)
-        finished = sum(_counts(t) for t in trials)
+        finished = sum(counts_toward_target(t) for t in trials)
         running = sum(t.state == TrialState.RUNNING for t in trials)
-        waiting = sum(t.state == TrialState.WAITING for t in trials)
         if finished >= target:
             return _DONE
-        if waiting or finished + running < target:
+        if finished + running < target:  # a re-queued (WAITING) trial replaces a FAIL: it fits too
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message="Heartbeat of storage")
                 return study.ask()  # pops a WAITING trial first
         return None
 
 
-def _run_one(study: Any, trial: Any, objective: Callable[[Any], float]) -> Any:
+def _run_one(study: Any, storage: Any, trial: Any, objective: Callable[[Any], float]) -> Any:
     """Runs the objective under the trial's heartbeat, tells the study how it ended, returns the FrozenTrial."""
     import optuna
     from optuna.storages._heartbeat import get_heartbeat_thread  # see the module docstring
@@ -124,7 +132,7 @@ def _run_one(study: Any, trial: Any, objective: Callable[[Any], float]) -> Any:
     value = None
     state = TrialState.COMPLETE
     try:
-        with get_heartbeat_thread(trial._trial_id, study._storage):
+        with get_heartbeat_thread(trial._trial_id, storage):
             value = objective(trial)
     except optuna.TrialPruned:
         state = TrialState.PRUNED
@@ -142,17 +150,3 @@ def _run_one(study: Any, trial: Any, objective: Callable[[Any], float]) -> Any:
     if state == TrialState.COMPLETE:
         return study.tell(trial, value)
     return study.tell(trial, state=state)
-
-
-def _counts(trial: Any) -> bool:
-    """A trial counts toward --trials when it finished training: COMPLETE, or PRUNED after training."""
-    from optuna.trial import TrialState
-
-    if trial.state == TrialState.COMPLETE:
-        return True
-    return trial.state == TrialState.PRUNED and not trial.user_attrs.get(SKIPPED)
-
-
-def count_finished(study: Any) -> int:
-    """Finished trials toward the study's --trials target (skipped, too-costly ones excluded)."""
-    return sum(_counts(t) for t in study.get_trials(deepcopy=False))

@@ -7,21 +7,11 @@ memory or diverges ends as FAIL with the reason in its user attrs
 
 from __future__ import annotations
 
-import contextlib
 from typing import TYPE_CHECKING, Any
 
-from cnntune.errors import TrialFailed
 from cnntune.model import HParams, TrainingSettings
 from cnntune.search._reporter import Reporter, SilentReporter
-from cnntune.search.trial import (
-    COMPLETE,
-    FAIL_REASON,
-    PRUNED,
-    interruption_reason,
-    record_outcome,
-    train_configuration,
-    trial_training,
-)
+from cnntune.search.trial import train_trial
 from cnntune.spaces import Space, suggest_params
 
 if TYPE_CHECKING:
@@ -59,57 +49,3 @@ class TrialObjective:
         return train_trial(
             trial, hp, self.dataset, self.training, self.reporter, pricer=self.pricer, budget=self.budget
         )
-
-
-def train_trial(
-    trial: Any,
-    hp: HParams,
-    dataset: Any,
-    training: TrainingSettings,
-    reporter: Reporter,
-    *,
-    pricer: TrialPricer | None = None,
-    budget: Budget | None = None,
-) -> float:
-    """Trains `hp` under `trial`'s pruner, records the trial's attrs, returns its value."""
-    import optuna
-
-    from cnntune.search._budget import budget_callbacks
-    from cnntune.search._pruning import BestSoFarPruning
-
-    timer, *deadline = budget_callbacks(budget)
-    priced: dict[str, Any] = {}
-
-    def price(model: Any) -> None:
-        if pricer is None:
-            return
-        priced.update(pricer.price(model, hp.batch_size))
-        for key, value in priced.items():
-            trial.set_user_attr(key, value)
-        reporter.trial_priced(trial.number, priced)
-        pricer.check(priced)
-
-    callbacks = [BestSoFarPruning(trial, "val_accuracy"), reporter.keras_callback(trial.number), timer, *deadline]
-    try:
-        outcome = train_configuration(
-            hp,
-            dataset,
-            trial_training(training, trial.number),
-            [c for c in callbacks if c is not None],
-            on_built=price,
-        )
-    except KeyboardInterrupt as exc:
-        with contextlib.suppress(Exception):  # the interrupt matters more than its reason
-            trial.set_user_attr(FAIL_REASON, interruption_reason(exc))
-        raise
-    if timer.seconds:
-        outcome.attrs["epoch_seconds"] = [round(x, 3) for x in timer.seconds]
-        if pricer is not None and priced:
-            measured = pricer.observe(priced["cost"], hp.batch_size, timer.seconds)
-            outcome.attrs["measured_epoch_seconds"] = None if measured is None else round(measured, 3)
-    record_outcome(trial, outcome)
-    if outcome.state == COMPLETE:
-        return outcome.value
-    if outcome.state == PRUNED:
-        raise optuna.TrialPruned()
-    raise TrialFailed(outcome.fail_reason)

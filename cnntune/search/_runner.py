@@ -14,11 +14,12 @@ from typing import Any
 from cnntune.errors import SearchError
 from cnntune.model import TrainingSettings
 from cnntune.search._budget_plan import DEFAULT_TRIAL_SHARE, BudgetPlan
-from cnntune.search._loop import count_finished, run_trials
+from cnntune.search._loop import run_trials
 from cnntune.search._reporter import Reporter, SilentReporter
 from cnntune.search._settings import SearchSettings, check_engine
 from cnntune.search._study import OpenStudy, join_study, open_study, recorded_metadata
 from cnntune.search._workers import WorkerJob, make_objective, run_worker_processes
+from cnntune.search.trial import SKIPPED, count_finished
 from cnntune.storage import (
     HeartbeatSettings,
     best_trial_or_none,
@@ -28,6 +29,9 @@ from cnntune.storage import (
     read_target,
     write_target,
 )
+
+DEFAULT_TRIALS = 20  # finished trials a study reaches when --trials is not given and no budget is
+UNBOUNDED_TRIALS = 1_000_000  # the target of a budgeted search without --trials: the deadline ends it
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,8 +43,9 @@ class SearchSummary:
     data_dir: Path
     target: int
     complete: int
-    pruned: int
+    pruned: int  # trained, then cut by the pruner
     failed: int
+    skipped: int  # never trained: too costly for the budget (PRUNED in the store)
     best_number: int | None
     best_value: float | None
     best_params: dict[str, Any]
@@ -53,7 +58,7 @@ def run_search(
     cache_dir: Path,
     storage_url: str,
     study_name: str | None,
-    trials: int,
+    trials: int | None = None,
     timeout: float | None = None,
     space_file: Path | None = None,
     settings: SearchSettings = SearchSettings(),
@@ -70,6 +75,7 @@ def run_search(
     calibrate: bool = True,
     warm_start: bool = True,
     then_export: bool = False,
+    started: float | None = None,
 ) -> SearchSummary:
     """Creates or resumes a study and runs trials until `trials` have finished, or the budget is spent.
 
@@ -78,7 +84,8 @@ def run_search(
         cache_dir: decoded-image cache and demo data set.
         storage_url: SQLAlchemy URL of the study store.
         study_name: None = the data folder's name.
-        trials: finished trials the study should reach.
+        trials: finished trials the study should reach; None = `DEFAULT_TRIALS`, or no cap
+            (`UNBOUNDED_TRIALS`) with a budget, which then ends the search.
         timeout: stop starting new trials after this many seconds.
         space_file: a TOML space; None = the study's recorded space, or the default.
         settings: how trials are sampled and pruned.
@@ -100,9 +107,13 @@ def run_search(
             express (`cnntune.search._warm_start`); never re-enqueued on resume.
         then_export: the caller exports after the search: with a budget, the search ends
             early enough to leave the export a trial's share of it.
+        started: the `time.monotonic()` instant the budget counts from (the CLI passes its
+            own start, so the deadline is the whole command's); None = now.
     """
     from cnntune.data import demo_data_dir, load_dataset
 
+    if trials is None:
+        trials = DEFAULT_TRIALS if budget is None else UNBOUNDED_TRIALS
     if trials < 1:
         raise SearchError(f"--trials must be >= 1, but got {trials}")
     if workers < 1:
@@ -111,7 +122,7 @@ def run_search(
     if budget is not None and engine != "optuna":
         raise SearchError("--budget needs --engine optuna (KerasTuner's oracle cannot skip a trial it sized)")
     plan = BudgetPlan.starting_now(
-        budget, trial_share, calibrate=calibrate or budget is not None, then_export=then_export
+        budget, trial_share, calibrate=calibrate or budget is not None, then_export=then_export, started=started
     )
     reporter = reporter or SilentReporter()
     packaged_space = "default" if data_dir is not None else "demo"  # the demo set gets a CPU-sized space
@@ -129,7 +140,7 @@ def run_search(
         training=training,
         force=force,
         default_space=packaged_space,
-        warm_start=warm_start,
+        warm_start=warm_start and engine == "optuna",  # KerasTuner's oracle would leave them WAITING
     )
     write_target(opened.study, trials)
     job = WorkerJob(storage_url, study_name, str(data_dir), str(cache_dir), trials, timeout, heartbeat, isolate, plan)
@@ -168,11 +179,14 @@ def run_worker(
     heartbeat: HeartbeatSettings = HeartbeatSettings(),
     isolate: bool = False,
     reporter: Reporter | None = None,
+    calibrate: bool = True,
 ) -> SearchSummary:
     """Joins an existing study from any machine and runs its trials until its target.
 
     The space and settings come from the study; the data must have the study's
-    fingerprint (the recorded data folder is used when `data_dir` is None).
+    fingerprint (the recorded data folder is used when `data_dir` is None). With
+    `calibrate`, trials are priced as `run_search` prices them (no budget here:
+    `--timeout` bounds a joining worker).
     """
     from cnntune.data import load_dataset
 
@@ -186,7 +200,8 @@ def run_worker(
     target = trials or read_target(opened.study)
     if target is None:
         raise SearchError(f"study {study_name!r} has no recorded --trials target; pass --trials")
-    job = WorkerJob(storage_url, study_name, str(data_dir), str(cache_dir), target, timeout, heartbeat, isolate)
+    plan = BudgetPlan(None, calibrate=calibrate)
+    job = WorkerJob(storage_url, study_name, str(data_dir), str(cache_dir), target, timeout, heartbeat, isolate, plan)
     reporter.search_started(study_name, target, count_finished(opened.study), mask_url(storage_url))
     try:
         ran = _run_here(opened, dataset, job, reporter)
@@ -218,8 +233,10 @@ def _worker_seed_offset() -> int:
 def summarize_study(study: Any, *, data_dir: Path, storage_url: str, target: int, ran_here: int) -> SearchSummary:
     from optuna.trial import TrialState
 
+    trials = study.get_trials(deepcopy=False)
+
     def count(state: TrialState) -> int:
-        return len(study.get_trials(deepcopy=False, states=(state,)))
+        return sum(t.state == state and not t.user_attrs.get(SKIPPED) for t in trials)
 
     best = best_trial_or_none(study)
     return SearchSummary(
@@ -230,6 +247,7 @@ def summarize_study(study: Any, *, data_dir: Path, storage_url: str, target: int
         complete=count(TrialState.COMPLETE),
         pruned=count(TrialState.PRUNED),
         failed=count(TrialState.FAIL),
+        skipped=sum(bool(t.user_attrs.get(SKIPPED)) for t in trials),
         best_number=best.number if best else None,
         best_value=best.value if best else None,
         best_params=dict(best.params) if best else {},

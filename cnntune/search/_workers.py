@@ -59,7 +59,7 @@ def make_objective(opened: Any, dataset: Any, job: WorkerJob, reporter: Reporter
         )
     from cnntune.search._budget import make_pricer
 
-    pricer = make_pricer(dataset, opened.training, job.plan, Path(job.cache_dir))
+    pricer = make_pricer(dataset, opened.training, job.plan, Path(job.cache_dir), opened.study)
     return TrialObjective(dataset, opened.space, opened.training, reporter, pricer=pricer, budget=job.plan.budget)
 
 
@@ -96,7 +96,7 @@ def run_worker_processes(study: Any, job: WorkerJob, workers: int, reporter: Rep
 
 
 def _report_new_trials(study: Any, seen: set[int], reporter: Reporter) -> None:
-    from cnntune.search._loop import count_finished
+    from cnntune.search.trial import count_finished
 
     new = [t for t in study.get_trials(deepcopy=False) if t.state.is_finished() and t.number not in seen]
     if not new:

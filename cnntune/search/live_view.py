@@ -7,6 +7,7 @@ readable; Keras' own per-batch output is off.
 from __future__ import annotations
 
 import contextlib
+import statistics
 from collections.abc import Iterator
 from typing import Any
 
@@ -116,7 +117,7 @@ class LiveView:
                 shown = f" val_acc {acc:.4f}" if acc is not None else ""
                 epochs = self.params.get("epochs", 0)
                 steady = self.epoch_seconds[1:] or self.epoch_seconds
-                per_epoch = sorted(steady)[len(steady) // 2]
+                per_epoch = statistics.median(steady)
                 left = per_epoch * max(0, epochs - epoch - 1)
                 self.last = f"{format_seconds(per_epoch)}/epoch, ≤{format_seconds(left)} left · "
                 view._status(f"trial {number}: epoch {epoch + 1}/{epochs}{shown} · {self.last}")

@@ -1,41 +1,64 @@
 """How one trial trains and what it records: the module every trial path shares.
 
 The Optuna objective, the `--isolate` child and the KerasTuner engine decide
-*what* to train differently; all three train it here (`train_configuration`),
-get back a `TrialOutcome`, and record it under the same attr names. A stop
-signal comes out as KeyboardInterrupt whatever native code made of it.
+*what* to train differently; all three train it here (`train_configuration`;
+an Optuna trial through `train_trial`, in-process or in the child), get back a
+`TrialOutcome`, record it under the attr names below, and count finished
+trials toward `--trials` by one rule (`counts_toward_target`). A stop signal
+comes out as KeyboardInterrupt whatever native code made of it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from cnntune.errors import TrialFailed
 from cnntune.model import HParams, TrainingSettings
 from cnntune.search._deadline import DeadlineReached
 from cnntune.search._interrupts import interruption_reason, interrupts_restored, stop_request_callback
+from cnntune.search._reporter import Reporter
+
+if TYPE_CHECKING:
+    from cnntune.search._budget import Budget, TrialPricer
 
 __all__ = [
     "FAIL_REASON",
+    "MAX_FAILURES_IN_A_ROW",
     "SKIPPED",
     "TrialOutcome",
+    "count_finished",
+    "counts_toward_target",
     "describe_failure",
     "interruption_reason",
     "record_outcome",
     "train_configuration",
+    "train_trial",
     "trial_training",
 ]
 
 # The trial user attrs cnntune writes (reports, status and export read them).
 FAIL_REASON = "fail_reason"  # why a FAIL (or a skipped trial) ended
-SKIPPED = "skipped"  # set on a trial that was never trained (too costly): it does not count toward --trials
+SKIPPED = "skipped"  # set on a trial that was never trained: it does not count toward --trials
+TOO_COSTLY = "too costly"  # SKIPPED: its estimate exceeds its share of the budget
+OUT_OF_TIME = "no time left"  # SKIPPED: its first epoch cannot end before the deadline; the search stops
 HISTORY = "history"  # per-epoch curves: loss, accuracy, val_loss, val_accuracy, learning_rate
 EPOCHS_RUN = "epochs_run"
 BEST_EPOCH = "best_epoch"  # 1-based, as Keras prints epochs
+STOPPED = "stopped"  # "budget deadline": the trial was cut at the deadline, its best finished epoch kept
+# What a trial cost (`cnntune.search._budget`): priced before its first step, then measured.
+COST = "cost"  # params, forward/train FLOPs and activations per image
+BATCH_SIZE = "batch_size"  # the one the trial was priced at
+EST_EPOCH_SECONDS = "est_epoch_seconds"
+EST_TRIAL_SECONDS = "est_trial_seconds"  # max epochs at the estimated rate
+EPOCH_SECONDS = "epoch_seconds"  # measured, per epoch, validation included
+MEASURED_EPOCH_SECONDS = "measured_epoch_seconds"  # the median epoch after the first (which traces)
 
 COMPLETE, PRUNED, FAIL = "COMPLETE", "PRUNED", "FAIL"
+MAX_FAILURES_IN_A_ROW = 5  # a study whose trials keep failing is broken, not unlucky (every engine stops)
 
 
 @dataclasses.dataclass
@@ -74,7 +97,9 @@ def train_configuration(
 
     Returns:
         The outcome: PRUNED when a callback raised `optuna.TrialPruned` (with the
-        history so far, and the exception's `attrs` if it carries any); FAIL with
+        history so far, and the exception's `attrs` if it carries any); at the
+        budget's deadline (`DeadlineReached`), COMPLETE with the best finished
+        epoch as its value, or PRUNED and skipped if none had finished; FAIL with
         the reason on out-of-memory or a NaN loss. KeyboardInterrupt propagates.
     """
     import keras
@@ -150,12 +175,84 @@ def _history_attrs(history: dict[str, list[float]]) -> dict[str, Any]:
 def _stopped_at_deadline(history: dict[str, list[float]]) -> TrialOutcome:
     """The budget ran out mid-trial: the best finished epoch is the value, as early stopping would keep it."""
     val = history.get("val_accuracy", [])
-    if not val:
-        return _failed(history, "stopped at the budget's deadline before its first epoch ended")
+    if not val:  # nothing to keep: PRUNED, and like a skipped trial it does not count toward --trials
+        reason = "no time left: stopped at the budget's deadline before its first epoch ended"
+        return TrialOutcome(
+            PRUNED, None, history, {**_history_attrs(history), SKIPPED: OUT_OF_TIME, FAIL_REASON: reason}
+        )
     best = max(range(len(val)), key=val.__getitem__)
-    attrs = {**_history_attrs(history), BEST_EPOCH: best + 1, "stopped": "budget deadline"}
+    attrs = {**_history_attrs(history), BEST_EPOCH: best + 1, STOPPED: "budget deadline"}
     return TrialOutcome(COMPLETE, val[best], history, attrs)
 
 
 def _failed(history: dict[str, list[float]], reason: str) -> TrialOutcome:
     return TrialOutcome(FAIL, None, history, {**_history_attrs(history), FAIL_REASON: reason})
+
+
+def counts_toward_target(trial: Any) -> bool:
+    """A trial counts toward --trials when it finished training: COMPLETE, or PRUNED after training."""
+    from optuna.trial import TrialState
+
+    if trial.state == TrialState.COMPLETE:
+        return True
+    return trial.state == TrialState.PRUNED and not trial.user_attrs.get(SKIPPED)
+
+
+def count_finished(study: Any) -> int:
+    """Finished trials toward the study's --trials target (skipped, too-costly ones excluded)."""
+    return sum(counts_toward_target(t) for t in study.get_trials(deepcopy=False))
+
+
+def train_trial(
+    trial: Any,
+    hp: HParams,
+    dataset: Any,
+    training: TrainingSettings,
+    reporter: Reporter,
+    *,
+    pricer: TrialPricer | None = None,
+    budget: Budget | None = None,
+) -> float:
+    """Trains `hp` under `trial`'s pruner, records the trial's attrs, returns its value."""
+    import optuna
+
+    from cnntune.search._budget import budget_callbacks
+    from cnntune.search._pruning import BestSoFarPruning
+
+    timer, *deadline = budget_callbacks(budget)
+    priced: dict[str, Any] = {}
+
+    def price(model: Any) -> None:
+        if pricer is None:
+            return
+        priced.update(pricer.price(model, hp.batch_size))
+        for key, value in priced.items():
+            trial.set_user_attr(key, value)
+        reporter.trial_priced(trial.number, priced)
+        pricer.check(priced)
+
+    # The timer first: the pruning callback raises in on_epoch_end, and the pruned epoch still counts.
+    callbacks = [timer, *deadline, BestSoFarPruning(trial, "val_accuracy"), reporter.keras_callback(trial.number)]
+    try:
+        outcome = train_configuration(
+            hp,
+            dataset,
+            trial_training(training, trial.number),
+            [c for c in callbacks if c is not None],
+            on_built=price,
+        )
+    except KeyboardInterrupt as exc:
+        with contextlib.suppress(Exception):  # the interrupt matters more than its reason
+            trial.set_user_attr(FAIL_REASON, interruption_reason(exc))
+        raise
+    if timer.seconds:
+        outcome.attrs[EPOCH_SECONDS] = [round(x, 3) for x in timer.seconds]
+        if pricer is not None and priced:
+            measured = pricer.observe(priced[COST], hp.batch_size, timer.seconds)
+            outcome.attrs[MEASURED_EPOCH_SECONDS] = None if measured is None else round(measured, 3)
+    record_outcome(trial, outcome)
+    if outcome.state == COMPLETE:
+        return outcome.value
+    if outcome.state == PRUNED:
+        raise optuna.TrialPruned()
+    raise TrialFailed(outcome.fail_reason)

@@ -95,7 +95,12 @@ class Param:
             return any(value == c and type(value) is type(c) for c in self.choices)
         if isinstance(value, bool) or not isinstance(value, int | float):
             return False
-        return self.low <= value <= self.high
+        if self.kind == "int" and not float(value).is_integer():
+            return False
+        if not self.low <= value <= self.high:
+            return False
+        # On the step grid from low, as Optuna samples it (a float step within rounding).
+        return self.step is None or math.isclose((value - self.low) / self.step, round((value - self.low) / self.step))
 
     def to_dict(self) -> dict[str, Any]:
         """The TOML table of this parameter, with defaults left out."""

@@ -32,6 +32,7 @@ def study_url(tmp_path_factory, tiny_data, export_cache) -> str:
         space_file=space,
         settings=SearchSettings(pruner="none"),
         training=TrainingSettings(max_epochs=2, patience=2, seed=7),
+        calibrate=False,
     )
     return url
 

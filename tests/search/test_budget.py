@@ -244,5 +244,7 @@ def test_start_export_folder_that_exists_fails_before_any_search(tmp_path, tiny_
     argv = ["start", "--data", str(tiny_data), "--storage", f"sqlite:///{db}", "--export", str(out)]
     result = CliRunner().invoke(cli, argv)
     assert result.exit_code == 2
-    assert result.stderr.strip().splitlines() == [f"error: --export {out} already exists; pass --force to replace it"]
+    assert result.stderr.strip().splitlines() == [
+        f"error: --export {out} already exists; pass --replace-export to replace it"
+    ]
     assert not db.exists()

@@ -130,3 +130,15 @@ def test_demo_space_is_a_cpu_sized_default():
     assert by_name["depth"].high <= 4 and by_name["base_width"].high <= 32
     with pytest.raises(SpaceError, match="no packaged space 'huge'"):
         default_space("huge")
+
+
+def test_param_contains_only_values_the_sampler_could_draw():
+    from cnntune.spaces import Param
+
+    stepped = Param("cutout_p", "float", low=0.0, high=1.0, step=0.25)
+    assert stepped.contains(0.5) and stepped.contains(1) and not stepped.contains(0.3)
+    integer = Param("depth", "int", low=2, high=6)
+    assert integer.contains(4) and not integer.contains(4.5) and not integer.contains(7)
+    assert not integer.contains(True)  # a bool is no int here
+    choice = Param("batch_size", "categorical", choices=(32, 64))
+    assert choice.contains(64) and not choice.contains(64.0) and not choice.contains("64")

@@ -21,12 +21,18 @@ from keras_tuner.engine.base_tuner import BaseTuner
 
 from cnntune.errors import CnnTuneError, SearchError
 from cnntune.model import HParams, TrainingSettings
-from cnntune.search._loop import MAX_FAILURES_IN_A_ROW, count_finished
 from cnntune.search._reporter import Reporter
 from cnntune.search.kerastuner._oracles import fit_to_target
 from cnntune.search.kerastuner._record import FAIL, RECORD_FILE, Outcome, TrialRecord, add_record, sync
 from cnntune.search.kerastuner._train import Plan, train_planned
-from cnntune.search.trial import FAIL_REASON, describe_failure, interruption_reason, trial_training
+from cnntune.search.trial import (
+    FAIL_REASON,
+    MAX_FAILURES_IN_A_ROW,
+    count_finished,
+    describe_failure,
+    interruption_reason,
+    trial_training,
+)
 from cnntune.spaces import Space, define_hyperparameters, to_distributions
 from cnntune.storage import best_trial_or_none
 
