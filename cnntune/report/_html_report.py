@@ -161,6 +161,8 @@ def summary_html(summary: _sections.Summary) -> str:
                 "-" if best.images_per_second is None else f"{best.images_per_second:,.0f} images/s",
             ),
         ]
+    if summary.timing is not None and summary.timing.priced:
+        rows.append(("epoch-time estimates", _timing_text(summary.timing)))
     parts = [table(rows, "summary-table")]
     if summary.baselines is not None:
         parts.append("<h3>Pixel baselines (<code>tune baseline</code>): the floor to beat</h3>")
@@ -172,6 +174,17 @@ def summary_html(summary: _sections.Summary) -> str:
         parts.append("<h3>Search settings</h3>")
         parts.append(table([(k, _value(v)) for k, v in summary.settings.items()], "settings"))
     return "\n".join(parts)
+
+
+def _timing_text(timing: _sections.Timing) -> str:
+    text = f"{timing.priced} trials priced before training"
+    if timing.measured:
+        text += (
+            f"; measured on {timing.measured}: median error {timing.median_error:.0%}, {timing.within_30} within 30 %"
+        )
+    if timing.skipped:
+        text += f"; {timing.skipped} skipped as too costly or out of time"
+    return text
 
 
 def _baseline_rows(baselines: BaselineResult, best: _sections.BestTrial | None) -> list[tuple[str, str]]:

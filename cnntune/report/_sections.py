@@ -9,6 +9,7 @@ importances, parallel coordinates, slices), it is used as is.
 from __future__ import annotations
 
 import datetime
+import statistics
 from typing import Any, NamedTuple
 
 from cnntune.baselines import BaselineResult, read_baselines
@@ -31,6 +32,34 @@ class BestTrial(NamedTuple):
     images_per_second: float | None
 
 
+class Timing(NamedTuple):
+    """How well trials were priced before training: estimated against measured seconds per epoch."""
+
+    priced: int  # trials with an estimate
+    measured: int  # of those, trials that ran 2+ epochs (a steady epoch time)
+    median_error: float | None  # median |est - measured| / measured
+    within_30: int  # trials whose estimate was within 30 % of the measurement
+    skipped: int  # trials never trained: too costly, or no time left
+
+
+def timing(study: Any) -> Timing:
+    """The estimate-vs-measurement figures of a study's priced trials (`--budget` studies and every priced one)."""
+    priced = measured = within = skipped = 0
+    errors = []
+    for trial in study.get_trials(deepcopy=False):
+        attrs = trial.user_attrs
+        skipped += bool(attrs.get("skipped"))
+        if attrs.get("est_epoch_seconds") is None:
+            continue
+        priced += 1
+        if attrs.get("measured_epoch_seconds"):
+            measured += 1
+            error = abs(attrs["est_epoch_seconds"] - attrs["measured_epoch_seconds"]) / attrs["measured_epoch_seconds"]
+            errors.append(error)
+            within += error <= 0.3
+    return Timing(priced, measured, statistics.median(errors) if errors else None, within, skipped)
+
+
 class Summary(NamedTuple):
     study_name: str
     direction: str
@@ -40,6 +69,7 @@ class Summary(NamedTuple):
     wall_seconds: float | None  # first start to last finish: less than compute with workers
     settings: dict[str, Any]
     baselines: BaselineResult | None = None  # pixel baselines `tune baseline --study` recorded
+    timing: Timing | None = None  # estimated vs measured epoch times of the priced trials
 
 
 class Importance(NamedTuple):
@@ -68,6 +98,7 @@ def summary(study: Any) -> Summary:
         wall_seconds=wall,
         settings=dict(study.user_attrs.get("cnntune:settings") or {}),
         baselines=read_baselines(study.user_attrs),
+        timing=timing(study),
     )
 
 

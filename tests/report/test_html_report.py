@@ -242,3 +242,19 @@ def test_report_refuses_a_multi_objective_study(tmp_path):
 
     with pytest.raises(ReportError, match="study 'two' has 2 objectives"):
         write_report(url, "two", tmp_path / "r.html")
+
+
+def test_timing_compares_estimated_and_measured_epoch_times_of_priced_trials():
+    study = optuna.create_study(direction="maximize")
+    for est, measured, skipped in [(10.0, 10.0, None), (10.0, 20.0, None), (13.0, 10.0, None), (99.0, None, "x")]:
+        attrs = {"est_epoch_seconds": est}
+        if measured is not None:
+            attrs["measured_epoch_seconds"] = measured
+        if skipped:
+            attrs["skipped"] = skipped
+        study.add_trial(optuna.trial.create_trial(value=0.5, user_attrs=attrs))
+    study.add_trial(optuna.trial.create_trial(value=0.5))  # never priced
+
+    timing = _sections.timing(study)
+    # errors: 0, 0.5, 0.3 -> median 0.3; two of three within 30 %
+    assert timing == _sections.Timing(priced=4, measured=3, median_error=pytest.approx(0.3), within_30=2, skipped=1)
