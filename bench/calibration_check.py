@@ -103,8 +103,7 @@ def _time_steps(hp: HParams, shape: tuple[int, int, int], batch: int, steps: int
 
     from cnntune.data.augment import AugmentConfig
     from cnntune.data.pipeline import train_pipeline
-    from cnntune.model._cost import model_cost
-    from cnntune.model.training import build_model, compile_model
+    from cnntune.model.training import build_model, compile_model, model_cost
 
     warm_up = 2
     rng = np.random.default_rng(1)

@@ -35,6 +35,11 @@ from cnntune.search.trial import (
     TOO_COSTLY,
 )
 
+# A trial's measured epoch counts this many timed reference steps in the time model's fit: it is
+# the real thing (pipeline, augmentation, callbacks), and the calibration's 9 points would
+# otherwise outvote the first trials. Chosen by replaying a real study (bench/estimate_replay.py).
+TRIAL_WEIGHT = 4.0
+
 
 class TooCostly(optuna.TrialPruned):
     """A configuration priced over its limit before its first step; its attrs say why."""
@@ -101,7 +106,9 @@ class TrialPricer:
         measured = statistics.median(epoch_seconds[1:])
         if measured <= 0:
             return None
-        point = EpochObservation(cost, n_train=self.n_train, n_val=self.n_val, batch_size=batch_size, seconds=measured)
+        point = EpochObservation(
+            cost, n_train=self.n_train, n_val=self.n_val, batch_size=batch_size, seconds=measured, weight=TRIAL_WEIGHT
+        )
         self.time_model = self.time_model.refined(point)
         return measured
 
@@ -154,6 +161,7 @@ def recorded_observations(study: Any, n_train: int, n_val: int) -> list[Any]:
                     n_val=n_val,
                     batch_size=attrs[BATCH_SIZE],
                     seconds=attrs[MEASURED_EPOCH_SECONDS],
+                    weight=TRIAL_WEIGHT,
                 )
             )
     return points

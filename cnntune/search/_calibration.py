@@ -70,6 +70,9 @@ class EpochObservation:
         batch_size: training batch size.
         seconds: measured wall seconds of the epoch.
         eval_batch_size: validation batch size; None means fit_model's max(batch_size, 256).
+        weight: how much this observation counts in the fit: a trial's real epoch
+            (pipeline, augmentation, callbacks and all) counts more than a timed
+            reference step (`cnntune.search._budget.TRIAL_WEIGHT`).
     """
 
     cost: ModelCost
@@ -78,6 +81,7 @@ class EpochObservation:
     batch_size: int
     seconds: float
     eval_batch_size: int | None = None
+    weight: float = 1.0
 
     def __post_init__(self) -> None:
         if isinstance(self.cost, dict):
@@ -85,6 +89,8 @@ class EpochObservation:
         _check_epoch(self.n_train, self.n_val, self.batch_size, self.eval_batch_size)
         if not (math.isfinite(self.seconds) and self.seconds > 0):
             raise ValueError(f"an observed epoch must take > 0 seconds, but got seconds={self.seconds!r}")
+        if not (math.isfinite(self.weight) and self.weight > 0):
+            raise ValueError(f"an observation's weight must be > 0, but got weight={self.weight!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -125,7 +131,8 @@ class TimeModel:
             raise ValueError("TimeModel.fit needs at least one observation, but got points=()")
         features = np.array([_features(p.cost, p.n_train, p.n_val, p.batch_size, p.eval_batch_size) for p in points])
         seconds = np.array([p.seconds for p in points])
-        a, b, c = _nnls(features / seconds[:, None], np.ones(len(points)))
+        weights = np.sqrt([p.weight for p in points])  # weighted least squares: scale each row by sqrt(w)
+        a, b, c = _nnls(features / seconds[:, None] * weights[:, None], weights)
         return cls(a=a, b=b, c=c, points=points)
 
     def predict_epoch_seconds(

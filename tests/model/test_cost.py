@@ -6,8 +6,7 @@ import keras
 import pytest
 
 from cnntune.model import HParams
-from cnntune.model._cost import ModelCost, model_cost
-from cnntune.model.training import build_model
+from cnntune.model.training import ModelCost, build_model, model_cost
 
 
 def _tiny_net() -> keras.Model:

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from cnntune.model._cost import ModelCost
+from cnntune.model.training import ModelCost
 from cnntune.search._calibration import EpochObservation, TimeModel, calibrate
 
 _COSTS = (
@@ -162,3 +162,15 @@ def test_calibrate_replaces_a_corrupt_cache(calibrated, tmp_path):
     assert len(model.points) == 9
     assert TimeModel.from_dict(json.loads(corrupt.read_text())["time_model"]) == model
     assert list(corrupt.parent.iterdir()) == [corrupt]  # no temporary file left behind
+
+
+def test_time_model_a_heavier_observation_pulls_the_fit_further():
+    model = TimeModel.fit(_synthetic_points())
+    cost = ModelCost(params=500_000, forward_flops=500_000_000, train_flops=1_500_000_000, activations=4_000_000)
+    before = model.predict_epoch_seconds(cost, n_train=12_500, n_val=1_250, batch_size=64)
+
+    def after(weight: float) -> float:
+        point = EpochObservation(cost, n_train=12_500, n_val=1_250, batch_size=64, seconds=2 * before, weight=weight)
+        return model.refined(point).predict_epoch_seconds(cost, n_train=12_500, n_val=1_250, batch_size=64)
+
+    assert before < after(1.0) < after(4.0) < 2 * before
