@@ -50,7 +50,7 @@ def condition_scopes(space: Space) -> dict[str, tuple[Scope, ...]]:
     """The KerasTuner conditional scopes each parameter is defined under, outermost first.
 
     A parameter whose own condition cannot be expressed gets only its parent's
-    scopes (see the module docstring); `untranslated` lists those parameters.
+    scopes (see the module docstring).
     """
     params = {p.name: p for p in space}
     scopes: dict[str, tuple[Scope, ...]] = {}
@@ -62,12 +62,6 @@ def condition_scopes(space: Space) -> dict[str, tuple[Scope, ...]]:
         own = _scope(param, parent)
         scopes[param.name] = scopes[parent.name] + ((own,) if own is not None else ())
     return scopes
-
-
-def untranslated(space: Space) -> list[str]:
-    """Parameters whose condition KerasTuner cannot express (defined unconditionally)."""
-    params = {p.name: p for p in space}
-    return [p.name for p in space if p.when is not None and _scope(p, params[p.when.name]) is None]
 
 
 def define_hyperparameters(hp: Any, space: Space) -> dict[str, Any]:

@@ -10,7 +10,13 @@ import optuna
 import pytest
 
 from cnntune.spaces import Space, default_space, define_hyperparameters, parse_space, to_distributions
-from cnntune.spaces._kerastuner import Scope, condition_scopes, decode, untranslated
+from cnntune.spaces._kerastuner import Scope, condition_scopes, decode
+
+
+def untranslated(space) -> list[str]:
+    """Conditional parameters that got no scope of their own: KerasTuner cannot express their condition."""
+    scopes = condition_scopes(space)
+    return [p.name for p in space if p.when is not None and scopes[p.name] == scopes[p.when.name]]
 
 KINDS_SPACE = """
 [params.depth]
