@@ -18,7 +18,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from cnntune.errors import SearchInterrupted
 from cnntune.search._budget_plan import format_seconds
 from cnntune.search._interrupts import stop_signals
+from cnntune.search.trial import SKIPPED, TOO_COSTLY
 
+SKIP_HINT_AFTER = 5  # too-costly trials in a row before the view suggests a smaller trial or a bigger budget
 BATCH_PROGRESS_AFTER = 10.0  # seconds into an epoch before batches are counted on the status line
 MAX_REASON = 70  # characters of a failure reason on a trial's line (the store keeps all of it)
 _STATE_STYLE = {"COMPLETE": "green", "PRUNED": "yellow", "FAIL": "red"}
@@ -64,6 +66,7 @@ class LiveView:
         self._task: Any = None
         self._budget: Any = None
         self._priced: dict[str, Any] = {}
+        self._skipped_in_a_row = 0
 
     def search_started(self, study_name: str, target: int, finished: int, where: str) -> None:
         self.console.print(
@@ -132,6 +135,13 @@ class LiveView:
 
     def trial_finished(self, trial: Any, best: Any | None, finished: int) -> None:
         self.console.print(format_trial_line(trial, best))
+        too_costly = trial.user_attrs.get(SKIPPED) == TOO_COSTLY
+        self._skipped_in_a_row = self._skipped_in_a_row + 1 if too_costly else 0
+        if self._skipped_in_a_row == SKIP_HINT_AFTER:
+            self.console.print(
+                f"[yellow]the last {SKIP_HINT_AFTER} trials were too costly for their share of the budget: "
+                "lower --max-epochs, or raise --budget or --trial-share[/]"
+            )
         if self._task is not None:
             self.progress.update(self._task, completed=finished)
         self._status("")

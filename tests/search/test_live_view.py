@@ -88,3 +88,17 @@ def test_status_table_marks_skipped_trials_and_shows_epoch_times():
     assert "est s/ep" in text and "meas s/ep" in text
     assert "9.5" in text and "10.2" in text and "2280.0" in text
     assert "SKIPPED" in text
+
+
+def test_live_view_suggests_a_smaller_trial_after_five_too_costly_ones_in_a_row():
+    from cnntune.search.live_view import SKIP_HINT_AFTER
+
+    out = io.StringIO()
+    view = LiveView(Console(file=out, width=200, color_system=None))
+    skipped = _trial(1, TrialState.PRUNED, skipped="too costly", fail_reason="too costly: est. 2.0 min/epoch")
+    for _ in range(SKIP_HINT_AFTER - 1):
+        view.trial_finished(skipped, None, 0)
+    view.trial_finished(_trial(2, TrialState.COMPLETE, 0.5), None, 1)  # a trained trial resets the count
+    for _ in range(SKIP_HINT_AFTER):
+        view.trial_finished(skipped, None, 1)
+    assert out.getvalue().count("lower --max-epochs") == 1
