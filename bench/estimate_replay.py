@@ -52,7 +52,7 @@ def main() -> None:
     study = optuna.load_study(study_name=args.study, storage=args.storage)
     trials = [t for t in study.trials if t.user_attrs.get("measured_epoch_seconds") and t.user_attrs.get("cost")]
     print(f"{len(trials)} trials with a measured steady epoch")
-    for weight in (1.0, 2.0, 4.0, 8.0, 16.0):
+    for weight in (1.0, 2.0, 4.0, 9.0, 16.0):
         errors = replay(calibration, trials, args.n_train, args.n_val, weight)
         within = sum(e <= 0.3 for e in errors)
         print(
