@@ -34,6 +34,8 @@ def parse_duration(text: str, option: str = "--budget") -> float:
 
 def format_seconds(seconds: float) -> str:
     """12.3 s, 4.5 min, 1.2 h: a duration as a person reads it."""
+    if seconds < 1:
+        return f"{seconds:.2g} s"  # tiny models: 0.045 s, not 0.0 s
     if seconds < 90:
         return f"{seconds:.1f} s"
     if seconds < 5400:

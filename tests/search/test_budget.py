@@ -181,7 +181,7 @@ def test_too_costly_trials_are_skipped_with_their_reason_and_do_not_count(
         tiny_data, url, calibration_cache, tiny_space, 2, budget=8, trial_share=1e-6, calibrate=True
     )
     trials = optuna.load_study(study_name="s", storage=url).trials
-    assert summary.complete == 0 and summary.pruned == len(trials) >= 1
+    assert summary.complete == summary.pruned == 0 and summary.skipped == len(trials) >= 1
     for trial in trials:
         assert trial.user_attrs["skipped"] == "too costly"
         assert trial.user_attrs["fail_reason"].startswith("too costly: est.")
@@ -202,17 +202,45 @@ def test_budget_search_ends_inside_its_deadline_with_no_trial_running(
         tiny_space,
         1000,
         budget=budget,
+        trial_share=1.0,
         calibrate=True,
-        training=TrainingSettings(max_epochs=200, patience=200, seed=7),
+        training=TrainingSettings(max_epochs=400, patience=400, seed=7),  # about the whole budget per trial
     )
     elapsed = time.monotonic() - start
     trials = optuna.load_study(study_name="s", storage=url).trials
     assert elapsed < budget + 3.0  # the batch in flight, and telling the store
     assert trials and all(t.state.name != "RUNNING" for t in trials)
-    last = trials[-1]
-    assert last.state.name == "COMPLETE" and last.user_attrs["stopped"] == "budget deadline"
-    assert last.value == pytest.approx(max(last.user_attrs["history"]["val_accuracy"]), abs=1e-6)
-    assert last.user_attrs["measured_epoch_seconds"] > 0 and last.user_attrs["est_epoch_seconds"] > 0
+    trained = [t for t in trials if not t.user_attrs.get("skipped")]
+    assert trained and all(t.state.name == "COMPLETE" for t in trained)
+    for trial in trained:  # cut at the deadline, or all 400 epochs
+        assert trial.user_attrs.get("stopped") == "budget deadline" or trial.user_attrs["epochs_run"] == 400
+        assert trial.user_attrs["measured_epoch_seconds"] > 0 and trial.user_attrs["est_epoch_seconds"] > 0
+
+
+@pytest.mark.slow
+def test_deadline_mid_trial_keeps_the_best_finished_epoch(tiny_data, tiny_space, tmp_path):
+    from cnntune.data import load_dataset
+    from cnntune.model import HParams
+    from cnntune.search import SilentReporter
+    from cnntune.search.trial import train_trial
+
+    dataset = load_dataset(tiny_data, cache_dir=tmp_path / "cache")
+    study = optuna.create_study(direction="maximize")
+    trial = study.ask()
+    budget = Budget.starting_now(4.0)
+    value = train_trial(
+        trial,
+        HParams(depth=1, base_width=4, batch_size=16),
+        dataset,
+        TrainingSettings(max_epochs=100_000, patience=100_000, seed=7),
+        SilentReporter(),
+        budget=budget,
+    )
+    assert time.monotonic() < budget.end + 2.0
+    attrs = study.tell(trial, value).user_attrs
+    assert attrs["stopped"] == "budget deadline" and 1 <= attrs["epochs_run"] < 100_000
+    assert value == pytest.approx(max(attrs["history"]["val_accuracy"]), abs=1e-6)
+    assert attrs["best_epoch"] == 1 + attrs["history"]["val_accuracy"].index(max(attrs["history"]["val_accuracy"]))
 
 
 @pytest.mark.slow

@@ -18,6 +18,7 @@ def untranslated(space) -> list[str]:
     scopes = condition_scopes(space)
     return [p.name for p in space if p.when is not None and scopes[p.name] == scopes[p.when.name]]
 
+
 KINDS_SPACE = """
 [params.depth]
 kind = "int"
