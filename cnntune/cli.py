@@ -26,6 +26,7 @@ from cnntune.search import (
     SAMPLERS,
     SearchSettings,
 )
+from cnntune.storage import DEFAULT_KEEP_TOP
 
 DEFAULT_STORAGE = "sqlite:///tune.db"
 TRAINING = TrainingSettings()  # the option defaults below read the one owner of each default
@@ -270,6 +271,19 @@ def space_init(file: Path, force: bool, demo: bool) -> None:
 )
 @click.option("--replace-export", is_flag=True, help="Replace an existing --export folder (only after success).")
 @click.option(
+    "--artifacts",
+    default=None,
+    metavar="URL",
+    help="Where trials' trained models are kept: a folder or s3://bucket "
+    "[default: beside an SQLite store, FILE.artifacts/; none on PostgreSQL].",
+)
+@click.option(
+    "--keep-top",
+    type=click.IntRange(min=0),
+    default=None,
+    help=f"Keep the models of the best K trials (0: none) [default: {DEFAULT_KEEP_TOP}].",
+)
+@click.option(
     "--warm-start/--no-warm-start",
     default=True,
     show_default=True,
@@ -364,6 +378,8 @@ def start(
     trial_share,
     export_to,
     replace_export,
+    artifacts,
+    keep_top,
     warm_start,
     study_name,
     storage_url,
@@ -432,6 +448,8 @@ def start(
             warm_start=warm_start,
             then_export=export_to is not None,
             started=started,
+            artifacts=artifacts,
+            keep_top=keep_top,
         )
     view.console.print(search_summary_text(summary))
     if export_to is not None:
@@ -439,7 +457,8 @@ def start(
 
 
 def _export(summary, storage_url: str, out: Path, *, force: bool, cache_dir: Path) -> None:
-    """`tune start --export`: what `tune export-best` would do, on the study just searched."""
+    """`tune start --export`: what `tune export-best` would do on the study just searched (retraining
+    only when the study keeps no models)."""
     from cnntune.export import export_best, format_export
 
     result = export_best(
@@ -448,6 +467,7 @@ def _export(summary, storage_url: str, out: Path, *, force: bool, cache_dir: Pat
         out=out,
         data_dir=summary.data_dir,
         cache_dir=cache_dir,
+        retrain=not summary.keeps_models,
         force=force,
         printer=lambda line: click.echo(line, err=True),
     )
@@ -524,8 +544,8 @@ def delete(study_name, storage_url, yes) -> None:
 
     if not yes:
         click.confirm(f"delete study {study_name!r} from {mask_url(storage_url)}?", abort=True)
-    n_trials = delete_study(storage_url, study_name)
-    click.echo(f"deleted study {study_name!r} ({n_trials} trials)")
+    deleted = delete_study(storage_url, study_name)
+    click.echo(f"deleted study {study_name!r} ({deleted.trials} trials, {deleted.models} kept models)")
 
 
 @cli.command("copy")
@@ -533,12 +553,23 @@ def delete(study_name, storage_url, yes) -> None:
 @click.option("--to", "to_url", required=True, help="Target storage URL (e.g. postgresql://...).")
 @click.option("--study", "study_name", required=True, help="The study to copy.")
 @click.option("--to-study", default=None, help="Name in the target store (default: the same).")
-def copy(from_url, to_url, study_name, to_study) -> None:
-    """Copy a study with its trials to another store (e.g. SQLite to PostgreSQL)."""
+@click.option(
+    "--artifacts",
+    default=None,
+    metavar="URL",
+    help="The copy's model store, a folder or s3://bucket [default: beside a target SQLite file; "
+    "else the copy shares the source's].",
+)
+def copy(from_url, to_url, study_name, to_study, artifacts) -> None:
+    """Copy a study with its trials and kept models to another store."""
     from cnntune.storage import copy_study, mask_url
 
-    n_trials = copy_study(from_url, to_url, study_name, to_study)
-    click.echo(f"copied study {study_name!r} ({n_trials} trials) to {mask_url(to_url)}")
+    copied = copy_study(from_url, to_url, study_name, to_study, artifacts=artifacts)
+    click.echo(f"copied study {study_name!r} ({copied.trials} trials) to {mask_url(to_url)}")
+    if copied.shared:
+        click.echo(f"its kept models stay in {copied.artifacts}, shared with the source: deleting either deletes them")
+    elif copied.artifacts:
+        click.echo(f"copied {copied.models} kept models to {copied.artifacts}")
 
 
 @cli.command("export-best")
@@ -551,24 +582,36 @@ def copy(from_url, to_url, study_name, to_study) -> None:
     help="Folder to write: saved_model/, member-<k>.keras, cnntune.json.",
 )
 @click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Export one model averaging the kept models of the best K trials.",
+)
+@click.option(
+    "--retrain",
+    is_flag=True,
+    help="Train the best trial again instead of exporting the model the search kept.",
+)
+@click.option(
     "--epochs",
     type=click.IntRange(min=1),
     default=None,
-    help="Epochs per model (default: the trial's best epoch, scaled up on train+validation).",
+    help="With --retrain: epochs per model (default: the trial's best epoch, scaled up on train+validation).",
 )
 @click.option(
     "--seeds",
     type=click.IntRange(min=1),
     default=1,
     show_default=True,
-    help="Models trained with different seeds, exported as one averaging ensemble.",
+    help="With --retrain: models trained with different seeds, exported as one averaging ensemble.",
 )
 @click.option(
     "--fit-on",
     type=click.Choice(["train", "train+validation"]),
     default="train",
     show_default=True,
-    help="Data to retrain on; train keeps the validation accuracy honest.",
+    help="With --retrain: data to train on; train keeps the validation accuracy honest.",
 )
 @click.option(
     "--tta",
@@ -580,8 +623,10 @@ def copy(from_url, to_url, study_name, to_study) -> None:
 @click.option("--force", is_flag=True, help="Replace an existing export at --out (only after success).")
 @study_data_option
 @cache_dir_option
-def export_best(study_name, storage_url, out, epochs, seeds, fit_on, tta, force, data_dir, cache_dir) -> None:
-    """Retrain the best trial and export it as a SavedModel (uint8 images in, probabilities out)."""
+def export_best(
+    study_name, storage_url, out, top, retrain, epochs, seeds, fit_on, tta, force, data_dir, cache_dir
+) -> None:
+    """Export the best trial's kept model as a SavedModel (uint8 images in, probabilities out)."""
     from cnntune.model import import_tensorflow_quietly
 
     import_tensorflow_quietly()
@@ -594,6 +639,8 @@ def export_best(study_name, storage_url, out, epochs, seeds, fit_on, tta, force,
         out=out,
         data_dir=data_dir,
         cache_dir=cache_dir,
+        retrain=retrain,
+        top=top,
         epochs=epochs,
         seeds=seeds,
         fit_on=fit_on,
@@ -611,7 +658,15 @@ def export_best(study_name, storage_url, out, epochs, seeds, fit_on, tta, force,
     "data_dir",
     type=click.Path(path_type=Path),
     default=None,
-    help="Data folder in the competition layout (default: the one recorded in the model's cnntune.json).",
+    help="Data folder in the competition layout; only --split's CSV and images are read "
+    "(default: the one recorded in the model's cnntune.json).",
+)
+@click.option(
+    "--images",
+    "images_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Instead of --data: label every PNG of a plain folder (image_id = file name without .png).",
 )
 @click.option(
     "--split",
@@ -627,16 +682,16 @@ def export_best(study_name, storage_url, out, epochs, seeds, fit_on, tta, force,
     help="Submission CSV to write (image_id,label).",
 )
 @click.option("--proba", is_flag=True, help="Add a probability column per class (p0..pK-1).")
-@cache_dir_option
-def predict(model_dir, data_dir, split, out, proba, cache_dir) -> None:
+def predict(model_dir, data_dir, images_dir, split, out, proba) -> None:
     """Classify a split's images with an exported model (MODEL_DIR) and write the submission CSV."""
     from cnntune.model import import_tensorflow_quietly
 
     import_tensorflow_quietly()
     from cnntune.export import predict as predict_split
 
-    path = predict_split(model_dir, out=out, data_dir=data_dir, split=split, proba=proba, cache_dir=cache_dir)
-    click.echo(f"wrote {split} predictions to {path}")
+    path = predict_split(model_dir, out=out, data_dir=data_dir, images_dir=images_dir, split=split, proba=proba)
+    shown = images_dir if images_dir is not None else f"the {split} split"
+    click.echo(f"wrote predictions for {shown} to {path}")
 
 
 @cli.command("status")

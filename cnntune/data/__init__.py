@@ -8,6 +8,7 @@ from cnntune.data._cache_dir import default_cache_dir
 from cnntune.data._dataset import Dataset, LoadReport, Split
 from cnntune.data._demo import demo_data_dir
 from cnntune.data._load import load_dataset
+from cnntune.data._split import check_labels, load_image_folder, load_split
 from cnntune.data._summary import DataSummary, check_data, format_summary, summarize
 from cnntune.data._synth import synthesize
 
@@ -17,10 +18,13 @@ __all__ = [
     "LoadReport",
     "Split",
     "check_data",
+    "check_labels",
     "default_cache_dir",
     "demo_data_dir",
     "format_summary",
     "load_dataset",
+    "load_image_folder",
+    "load_split",
     "summarize",
     "synthesize",
 ]

@@ -40,10 +40,11 @@ class _Job:
     split: int
     start: int
     paths: tuple[str, ...]
-    csv_name: str  # with `lines`, names an image's CSV row in error messages
+    csv_name: str  # with `lines`, names an image's CSV row in error messages ("" for a plain folder)
     lines: tuple[int, ...]
     size: tuple[int, int]
     channels: int
+    size_source: str  # where `size` came from, for the size-mismatch message
 
 
 def image_size(table: SplitTable, i: int) -> tuple[int, int]:
@@ -55,11 +56,19 @@ def image_size(table: SplitTable, i: int) -> tuple[int, int]:
         raise _undecodable(table.where(i), exc) from None
 
 
-def decode_splits(tables: Sequence[SplitTable], *, size: tuple[int, int], channels: int, workers: int) -> list[Decoded]:
+def decode_splits(
+    tables: Sequence[SplitTable],
+    *,
+    size: tuple[int, int],
+    channels: int,
+    workers: int,
+    size_source: str = "size of the first train image",
+) -> list[Decoded]:
     """Decode every image of every table into (N, H, W, `channels`) uint8 arrays.
 
     Raises `DataError` for the first image, in split then CSV order, that is
-    missing, does not decode, or whose (width, height) differs from `size`.
+    missing, does not decode, or whose (width, height) differs from `size`
+    (`size_source` says in the message where that size came from).
     """
     width, height = size
     decoded = [Decoded(np.empty((len(t.ids), height, width, channels), np.uint8), Counter(), False) for t in tables]
@@ -69,7 +78,8 @@ def decode_splits(tables: Sequence[SplitTable], *, size: tuple[int, int], channe
         for start in range(0, len(files), _CHUNK):
             stop = min(start + _CHUNK, len(files))
             paths, lines = tuple(files[start:stop]), table.lines[start:stop]
-            jobs.append(_Job(split, start, paths, table.csv_path.name, lines, size, channels))
+            csv_name = table.csv_path.name if table.csv_path is not None else ""
+            jobs.append(_Job(split, start, paths, csv_name, lines, size, channels, size_source))
     for job, (pixels, converted, alpha) in zip(jobs, map_jobs(_decode_job, jobs, workers=workers), strict=True):
         target = decoded[job.split]
         target.images[job.start : job.start + len(pixels)] = pixels
@@ -83,15 +93,17 @@ def _decode_job(job: _Job) -> tuple[np.ndarray, Counter[str], bool]:
     converted: Counter[str] = Counter()
     alpha = False
     for i, (path, line) in enumerate(zip(job.paths, job.lines, strict=True)):
-        where = f"{path} ({job.csv_name} line {line})"
-        pixels[i], mode, has_alpha = decode_image(path, where, job.size, job.channels)
+        where = f"{path} ({job.csv_name} line {line})" if job.csv_name else path
+        pixels[i], mode, has_alpha = decode_image(path, where, job.size, job.channels, job.size_source)
         if mode not in _NATIVE_MODES:
             converted[mode] += 1
         alpha = alpha or has_alpha
     return pixels, converted, alpha
 
 
-def decode_image(path: str, where: str, size: tuple[int, int], channels: int) -> tuple[np.ndarray, str, bool]:
+def decode_image(
+    path: str, where: str, size: tuple[int, int], channels: int, size_source: str = "size of the first train image"
+) -> tuple[np.ndarray, str, bool]:
     """Decode one PNG to (H, W, channels) uint8; return it, its source mode and whether it had alpha.
 
     `where` names the image in error messages (its path and CSV line).
@@ -101,7 +113,7 @@ def decode_image(path: str, where: str, size: tuple[int, int], channels: int) ->
             if img.size != size:
                 raise DataError(
                     f"{where}: image is {img.size[0]}x{img.size[1]} (WxH) but the data set's "
-                    f"images are {size[0]}x{size[1]} (size of the first train image)"
+                    f"images are {size[0]}x{size[1]} ({size_source})"
                 )
             img.load()
             mode = img.mode
@@ -111,6 +123,18 @@ def decode_image(path: str, where: str, size: tuple[int, int], channels: int) ->
         raise
     except Exception as exc:
         raise _undecodable(where, exc) from None
+
+
+def first_with_alpha(table: SplitTable) -> int | None:
+    """The index of the first image carrying alpha (headers only), or None: for a precise error."""
+    for i in range(len(table.ids)):
+        try:
+            with Image.open(table.image_path(i)) as img:
+                if img.mode in _ALPHA_MODES or "transparency" in img.info:
+                    return i
+        except Exception as exc:
+            raise _undecodable(table.where(i), exc) from None
+    return None
 
 
 def _to_array(img: Image.Image, channels: int) -> np.ndarray:

@@ -32,7 +32,7 @@ class SplitTable:
     """One split's CSV as read: ids in CSV order, their lines, labels if the split has them."""
 
     name: str
-    csv_path: Path
+    csv_path: Path | None  # None: a plain folder of images, in file-name order
     folder: Path
     csv_bytes: bytes
     ids: tuple[str, ...]
@@ -49,6 +49,8 @@ class SplitTable:
 
     def where(self, i: int) -> str:
         """Name image `i` and the CSV line it came from, for error messages."""
+        if self.csv_path is None:
+            return str(self.image_path(i))
         return f"{self.image_path(i)} ({self.csv_path.name} line {self.lines[i]})"
 
 

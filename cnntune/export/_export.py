@@ -1,22 +1,27 @@
-"""`export_best`: the best trial of a study, retrained, wrapped, exported and checked.
+"""`export_best`: a study's best trial (or its best K), wrapped, exported and checked.
 
-The order is cheapest failure first: options, `--out`, the study and its best
-trial, the data and its fingerprint; only then minutes of training. The folder
-appears at `--out` complete, or not at all.
+By default the models are the ones the search kept (`_kept`): no training, only
+the validation split read, seconds on a CPU. `retrain=True` trains the best
+trial again (`_retrain`: seeds, train+validation). Either way the order is
+cheapest failure first: options, `--out`, the study and its best trial, the
+models and data; the folder appears at `--out` complete, or not at all.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
-from cnntune.data import Dataset, load_dataset
+from cnntune.data import Dataset, Split, load_dataset
 from cnntune.errors import DataError, ExportError, StorageError
 from cnntune.export._folder import check_out, staged_folder
+from cnntune.export._kept import check_values, kept_members, load_validation, model_channels
 from cnntune.export._manifest import versions, write_manifest
+from cnntune.export._members import Member
 from cnntune.export._retrain import (
-    Member,
     Printer,
     RetrainPlan,
     check_retrain_options,
@@ -28,7 +33,10 @@ from cnntune.export._savedmodel import INPUT_NAME, SAVEDMODEL_DIR, SIGNATURE, ch
 from cnntune.export._scores import ValidationScores, score_members, validation_record
 from cnntune.export._wrapper import TTA_MODES, build_export_model, member_probabilities
 from cnntune.model import HParams
+from cnntune.model.training import needs_cnntune, save_for_inference
 from cnntune.storage import best_trial_or_none, load_existing_study, mask_url, read_metadata
+
+KEPT, RETRAINED = "kept", "retrained"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,12 +45,29 @@ class ExportResult:
 
     out: Path
     study_name: str
-    trial_number: int
-    plan: RetrainPlan
+    trial_number: int  # the best trial
+    source: str  # KEPT or RETRAINED
+    members: list[Member]
+    plan: RetrainPlan | None  # RETRAINED only
     tta: str
     scores: ValidationScores
     validation: dict[str, Any]  # the exported model's: accuracy, confusion_matrix, per_class_accuracy
-    reload_max_diff: float  # largest probability difference, reloaded SavedModel vs trained model
+    reload_max_diff: float  # largest probability difference, reloaded SavedModel vs in-memory model
+    seconds: float  # the whole export, loading and checks included
+
+
+@dataclasses.dataclass(frozen=True)
+class _Source:
+    """The members and the validation split they are scored on, from either path."""
+
+    members: list[Member]
+    validation: Split
+    num_classes: int
+    data_dir: Path
+    fingerprint: str
+    channels: str
+    plan: RetrainPlan | None = None
+    n_train: int | None = None
 
 
 def export_best(
@@ -52,6 +77,8 @@ def export_best(
     study_name: str | None = None,
     data_dir: Path | None = None,
     cache_dir: Path | None = None,
+    retrain: bool = False,
+    top: int = 1,
     epochs: int | None = None,
     seeds: int = 1,
     fit_on: str = "train",
@@ -59,35 +86,87 @@ def export_best(
     force: bool = False,
     printer: Printer = silent,
 ) -> ExportResult:
-    """Retrains the study's best trial and exports it as one SavedModel to `out`.
+    """Exports the study's best trial (or an ensemble of its best `top`) as one SavedModel at `out`.
 
     Args:
         storage_url: the study store.
         out: folder to write: saved_model/, member-<k>.keras, cnntune.json.
         study_name: None = the store's only study.
         data_dir: the study's data on this machine; None = the folder the study recorded.
-        cache_dir: decoded-image cache; None decodes the PNGs.
-        epochs: None = the trial's best epoch (scaled up on train+validation).
-        seeds: members of the ensemble, each trained with its own seed.
-        fit_on: "train" (validation scores stay honest) or "train+validation".
+        cache_dir: decoded-image cache (retraining only; a kept model reads only validation).
+        retrain: train the best trial again instead of exporting the model the search kept.
+        top: average the kept models of the best `top` trials (not with `retrain`).
+        epochs: retrain: None = the trial's best epoch (scaled up on train+validation).
+        seeds: retrain: members of the ensemble, each trained with its own seed.
+        fit_on: retrain: "train" (validation scores stay honest) or "train+validation".
         tta: "none" or "flip" (average over the image and its mirror, inside the model).
         force: replace an existing export at `out`.
         printer: receives progress lines; silent by default.
 
     Raises:
-        ExportError, StorageError, DataError: naming the option or file at fault.
+        ExportError, StorageError, DataError: naming the option, file or trial at fault.
     """
+    started = time.perf_counter()
     out = Path(out)
-    if tta not in TTA_MODES:
-        raise ExportError(f"--tta must be one of {', '.join(TTA_MODES)}, but got {tta!r}")
-    check_retrain_options(epochs=epochs, seeds=seeds, fit_on=fit_on)
+    _check_options(retrain=retrain, top=top, epochs=epochs, seeds=seeds, fit_on=fit_on, tta=tta)
     check_out(out, force=force)
     study = load_existing_study(storage_url, study_name)
     metadata = read_metadata(study)
     if metadata is None:
         raise StorageError(f"study {study.study_name!r} was not created by cnntune (no recorded data or settings)")
     trial = _best_trial(study)
-    dataset = _study_data(study.study_name, metadata, data_dir, cache_dir)
+    with tempfile.TemporaryDirectory(prefix="cnntune-export-") as workdir:
+        if retrain:
+            source = _retrained(study.study_name, trial, metadata, data_dir, cache_dir, epochs, seeds, fit_on, printer)
+        else:
+            source = _kept(study, metadata, data_dir, top, Path(workdir), printer)
+        result = _write(source, out, force, tta, study.study_name, storage_url, trial, metadata, printer)
+    return dataclasses.replace(result, seconds=time.perf_counter() - started)
+
+
+def _check_options(*, retrain: bool, top: int, epochs: int | None, seeds: int, fit_on: str, tta: str) -> None:
+    if tta not in TTA_MODES:
+        raise ExportError(f"--tta must be one of {', '.join(TTA_MODES)}, but got {tta!r}")
+    if top < 1:
+        raise ExportError(f"--top must be >= 1, but got {top}")
+    check_retrain_options(epochs=epochs, seeds=seeds, fit_on=fit_on)
+    if retrain and top != 1:
+        raise ExportError("--top averages kept models and needs no training; with --retrain use --seeds K")
+    if not retrain:
+        given = [
+            name
+            for name, on in (("--epochs", epochs is not None), ("--seeds", seeds != 1), ("--fit-on", fit_on != "train"))
+            if on
+        ]
+        if given:
+            raise ExportError(
+                f"{', '.join(given)} retrain the trial: add --retrain (the default exports the kept model)"
+            )
+
+
+def _kept(study: Any, metadata: Any, data_dir: Path | None, top: int, workdir: Path, printer: Printer) -> _Source:
+    members = kept_members(study, metadata, top=top, workdir=workdir)
+    printer(f"loaded {len(members)} kept model(s): " + ", ".join(f"trial #{m.trial}" for m in members))
+    folder = _data_folder(study.study_name, metadata, data_dir)
+    num_classes = int(members[0].model.output_shape[-1])
+    validation = load_validation(folder, members[0].model, metadata.settings.get("channels", "auto"), num_classes)
+    return _Source(
+        members, validation, num_classes, folder, metadata.data_fingerprint, model_channels(members[0].model)
+    )
+
+
+def _retrained(
+    study_name: str,
+    trial: Any,
+    metadata: Any,
+    data_dir: Path | None,
+    cache_dir: Path | None,
+    epochs: int | None,
+    seeds: int,
+    fit_on: str,
+    printer: Printer,
+) -> _Source:
+    dataset = _study_data(study_name, metadata, data_dir, cache_dir)
     plan = plan_retrain(
         trial,
         metadata.settings,
@@ -98,28 +177,53 @@ def export_best(
         fit_on=fit_on,
     )
     members = retrain_members(plan, dataset, printer=printer)
-    model = build_export_model([m.model for m in members], tta=tta)
-    val = dataset.validation
-    plain, mirrored = member_probabilities([m.model for m in members], val.images, flipped=tta == "flip")
-    probs = model.predict(val.images, batch_size=256, verbose=0)
-    scores = score_members(
-        plain,
-        mirrored,
-        probs,
-        val.labels,
-        trial_value=trial.value,
-        seen_in_training=fit_on != "train",
+    return _Source(
+        members,
+        dataset.validation,
+        dataset.num_classes,
+        dataset.root,
+        dataset.fingerprint,
+        dataset.channels,
+        plan=plan,
+        n_train=len(dataset.train),
     )
-    validation = validation_record(probs, val.labels, dataset.num_classes)
+
+
+def _write(
+    source: _Source,
+    out: Path,
+    force: bool,
+    tta: str,
+    study_name: str,
+    storage_url: str,
+    trial: Any,
+    metadata: Any,
+    printer: Printer,
+) -> ExportResult:
+    """Scores the members and the wrapped model, writes and reload-checks the folder."""
+    models = [m.model for m in source.members]
+    model = build_export_model(models, tta=tta)
+    val = source.validation
+    plain, mirrored = member_probabilities(models, val.images, flipped=tta == "flip")
+    if source.plan is None:
+        check_values(source.members, plain, val.labels, source.data_dir)
+    probs = model.predict(val.images, batch_size=256, verbose=0)
+    seen = source.plan is not None and source.plan.fit_on != "train"
+    scores = score_members(plain, mirrored, probs, val.labels, trial_value=trial.value, seen_in_training=seen)
+    validation = validation_record(probs, val.labels, source.num_classes)
     printer(f"exporting to {out}")
+    shape = tuple(int(d) for d in val.images.shape[1:])
     with staged_folder(out, force=force) as stage:
-        export_savedmodel(model, stage / SAVEDMODEL_DIR, dataset.image_shape)
-        for member in members:
-            member.model.save(stage / member.file)
+        export_savedmodel(model, stage / SAVEDMODEL_DIR, shape)
+        for member in source.members:
+            save_for_inference(member.model, stage / member.file)
         diff = check_reload(stage / SAVEDMODEL_DIR, probs, val.images)
-        record = _record(study.study_name, storage_url, trial, plan, members, dataset, metadata, tta, scores, diff)
+        record = _record(source, study_name, storage_url, trial, metadata, shape, tta, scores, diff)
         write_manifest(stage, {**record, "validation": validation})
-    return ExportResult(out, study.study_name, trial.number, plan, tta, scores, validation, diff)
+    source_name = RETRAINED if source.plan is not None else KEPT
+    return ExportResult(
+        out, study_name, trial.number, source_name, source.members, source.plan, tta, scores, validation, diff, 0.0
+    )
 
 
 def _best_trial(study: Any) -> Any:
@@ -131,14 +235,19 @@ def _best_trial(study: Any) -> Any:
     return best
 
 
-def _study_data(study_name: str, metadata: Any, data_dir: Path | None, cache_dir: Path | None) -> Dataset:
-    """The study's data set, loaded with its channels setting and checked against its fingerprint."""
+def _data_folder(study_name: str, metadata: Any, data_dir: Path | None) -> Path:
     source = "--data" if data_dir is not None else f"the data folder study {study_name!r} recorded; pass --data"
     folder = Path(data_dir) if data_dir is not None else Path(metadata.data_dir) if metadata.data_dir else None
     if folder is None:
         raise DataError(f"study {study_name!r} records no data folder; pass --data")
     if not folder.is_dir():
         raise DataError(f"{folder}: data folder does not exist ({source})")
+    return folder
+
+
+def _study_data(study_name: str, metadata: Any, data_dir: Path | None, cache_dir: Path | None) -> Dataset:
+    """The study's data set, loaded with its channels setting and checked against its fingerprint."""
+    folder = _data_folder(study_name, metadata, data_dir)
     dataset = load_dataset(folder, channels=metadata.settings.get("channels", "auto"), cache_dir=cache_dir)
     if dataset.fingerprint != metadata.data_fingerprint:
         raise DataError(
@@ -149,45 +258,47 @@ def _study_data(study_name: str, metadata: Any, data_dir: Path | None, cache_dir
 
 
 def _record(
+    source: _Source,
     study_name: str,
     storage_url: str,
     trial: Any,
-    plan: RetrainPlan,
-    members: list[Member],
-    dataset: Dataset,
     metadata: Any,
+    shape: tuple[int, ...],
     tta: str,
     scores: ValidationScores,
     reload_diff: float,
 ) -> dict[str, Any]:
     """Everything of cnntune.json but its "validation" block."""
-    height, width, depth = (int(d) for d in dataset.image_shape)
+    height, width, depth = shape
+    plan = source.plan
     return {
         "study": study_name,
         "storage": mask_url(storage_url),
         "trial": trial.number,
-        "params": plan.params,
-        "hparams": HParams.from_params(plan.params).to_dict(),
-        "data_fingerprint": dataset.fingerprint,
-        "data_dir": str(dataset.root),
-        "num_classes": dataset.num_classes,
+        "source": KEPT if plan is None else RETRAINED,
+        "params": dict(trial.params),
+        "hparams": HParams.from_params(dict(trial.params)).to_dict(),
+        "data_fingerprint": source.fingerprint,
+        "data_dir": str(Path(source.data_dir).absolute()),
+        "num_classes": source.num_classes,
         "input_shape": [height, width, depth],
-        "channels": dataset.channels,
+        "channels": source.channels,
         "channels_option": metadata.settings.get("channels", "auto"),
-        "epochs": plan.epochs,
-        "seeds": list(plan.seeds),
-        "fit_on": plan.fit_on,
+        "epochs": None if plan is None else plan.epochs,
+        "seeds": None if plan is None else list(plan.seeds),
+        "fit_on": "train" if plan is None else plan.fit_on,
         "tta": tta,
-        "members": [{"file": m.file, "seed": m.seed, "epochs_run": m.epochs_run} for m in members],
+        "members": [m.to_dict() for m in source.members],
+        "members_need_cnntune": any(needs_cnntune(m.model) for m in source.members),
         "saved_model": {
             "path": SAVEDMODEL_DIR,
             "signature": SIGNATURE,
             "input": {"name": INPUT_NAME, "dtype": "uint8", "shape": [None, height, width, depth]},
-            "output": f"float32 [batch, {dataset.num_classes}] class probabilities",
+            "output": f"float32 [batch, {source.num_classes}] class probabilities",
             "reload_max_abs_diff": reload_diff,
         },
         "validation_accuracy": scores.to_dict(),
-        "n_train": len(dataset.train),
-        "n_validation": len(dataset.validation),
+        "n_train": source.n_train,
+        "n_validation": len(source.validation),
         "versions": versions(),
     }

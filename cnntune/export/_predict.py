@@ -1,8 +1,9 @@
 """`predict`: an exported model's class for every image of a split, as the competition's CSV.
 
 Only the SavedModel and cnntune.json are used: no study, no Keras model code.
-The images are loaded as the study loaded them (its --channels option) and must
-have the model's input shape; the CSV appears complete or not at all.
+Only the images to label are read (one split's CSV and folder, or a plain
+folder of PNGs), decoded to the model's channels; an image of another size is
+named in the error. The CSV appears complete or not at all.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cnntune.data import Split, load_dataset
+from cnntune.data import Split, load_image_folder, load_split
 from cnntune.errors import DataError, ExportError
 from cnntune.export._manifest import ModelManifest, read_manifest
 from cnntune.export._savedmodel import load_savedmodel, serve
@@ -27,31 +28,34 @@ def predict(
     *,
     out: Path,
     data_dir: Path | None = None,
+    images_dir: Path | None = None,
     split: str = "test",
     proba: bool = False,
-    cache_dir: Path | None = None,
 ) -> Path:
-    """Writes `image_id,label` (and `p0..pK-1` with `proba`) for every image of `split`, in CSV order.
+    """Writes `image_id,label` (and `p0..pK-1` with `proba`) for every image to label, in order.
 
     Args:
         model_dir: a folder written by `export_best`.
         out: the CSV to write (replaced if it exists).
-        data_dir: a folder in the competition layout; None = the one recorded in cnntune.json.
-        split: which split's images to classify.
+        data_dir: a folder in the competition layout; only `<split>.csv` and `<split>/`
+            are read. None (and no `images_dir`) = the folder recorded in cnntune.json.
+        images_dir: instead, a plain folder: every `*.png`, `image_id` = its stem, sorted.
+        split: which split's images to classify (with the competition layout).
         proba: add one probability column per class.
-        cache_dir: decoded-image cache; None decodes the PNGs.
 
     Returns:
         `out`.
 
     Raises:
         ExportError: the model folder is not a usable export.
-        DataError: the data is missing or its images do not fit the model.
+        DataError: the data is missing, or an image does not fit the model (named).
     """
     if split not in SPLITS:
         raise DataError(f"--split must be one of {', '.join(SPLITS)}, but got {split!r}")
+    if images_dir is not None and data_dir is not None:
+        raise DataError("--data and --images name two sources of images; pass one")
     manifest = read_manifest(model_dir)
-    images = _split(manifest, data_dir, split, cache_dir)
+    images = _images(manifest, data_dir, images_dir, split)
     probs = serve(load_savedmodel(manifest.saved_model), images.images)
     if probs.shape != (len(images), manifest.num_classes):
         raise ExportError(
@@ -60,28 +64,29 @@ def predict(
     return _write_csv(Path(out), images.ids, probs, proba=proba)
 
 
-def _split(manifest: ModelManifest, data_dir: Path | None, split: str, cache_dir: Path | None) -> Split:
+def _images(manifest: ModelManifest, data_dir: Path | None, images_dir: Path | None, split: str) -> Split:
+    """The images to label, decoded as the model takes them: its size, its channels.
+
+    A model that takes RGB from a study that kept alpha when present ("auto")
+    saw no alpha: an image with alpha is named in an error instead of silently
+    losing it. With `--channels rgb` the study dropped alpha knowingly, and so does this.
+    """
+    height, width, depth = manifest.input_shape
+    if depth not in (3, 4):
+        raise ExportError(f"{manifest.path}: input_shape has {depth} channels; cnntune models take 3 or 4")
+    options = {
+        "channels": "rgb" if depth == 3 else "rgba",
+        "size": (width, height),
+        "alpha_allowed": manifest.channels_option == "rgb",
+        "size_source": f"the size the model at {manifest.path.parent} takes",
+    }
+    if images_dir is not None:
+        return load_image_folder(images_dir, **options)
     folder = Path(data_dir) if data_dir is not None else Path(manifest.data_dir)
     if not folder.is_dir():
-        hint = "--data" if data_dir is not None else f"the data folder {manifest.path} records; pass --data"
+        hint = "--data" if data_dir is not None else f"the data folder {manifest.path} records; pass --data or --images"
         raise DataError(f"{folder}: data folder does not exist ({hint})")
-    # the study's --channels option, not the resolved channels: "auto" must resolve as it did
-    # in training, and a mismatch must show as a shape error below rather than be padded away
-    dataset = load_dataset(folder, channels=manifest.channels_option, cache_dir=cache_dir)
-    chosen = getattr(dataset, split)
-    if chosen is None:
-        raise DataError(f"{folder / (split + '.csv')}: missing, so there is no {split} split to predict")
-    got = tuple(int(d) for d in chosen.images.shape[1:])
-    if got != manifest.input_shape:
-        raise DataError(
-            f"{folder}: {split} images are {_shape(got)} ({dataset.channels}), but the model at "
-            f"{manifest.path.parent} takes {_shape(manifest.input_shape)} ({manifest.channels})"
-        )
-    return chosen
-
-
-def _shape(shape: tuple[int, ...]) -> str:
-    return "x".join(str(d) for d in shape)
+    return load_split(folder, split, labeled=False, **options)
 
 
 def _write_csv(out: Path, ids: tuple[str, ...], probs: np.ndarray, *, proba: bool) -> Path:

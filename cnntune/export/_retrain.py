@@ -18,6 +18,7 @@ import keras
 import numpy as np
 
 from cnntune.errors import ExportError
+from cnntune.export._members import Member
 from cnntune.model import HParams, TrainingSettings
 from cnntune.model.training import fit_model
 
@@ -39,16 +40,6 @@ class RetrainPlan:
     seeds: tuple[int, ...]
     fit_on: str
     training: TrainingSettings  # the study's, as recorded; epochs and seed are set per member
-
-
-@dataclasses.dataclass
-class Member:
-    """One retrained model of the export."""
-
-    model: keras.Model
-    seed: int
-    epochs_run: int
-    file: str  # the .keras file beside the SavedModel
 
 
 def plan_retrain(
@@ -147,7 +138,7 @@ def _train_member(
             f"member {k + 1} (seed {seed}) diverged: loss became NaN in epoch {result.epochs_run}; "
             "pass fewer --epochs or retrain with other --seeds"
         )
-    return Member(result.model, seed, result.epochs_run, f"member-{k}.keras")
+    return Member(result.model, f"member-{k}.keras", plan.trial_number, result.epochs_run, seed=seed)
 
 
 @contextlib.contextmanager

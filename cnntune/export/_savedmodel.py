@@ -19,13 +19,36 @@ from cnntune.errors import ExportError
 SAVEDMODEL_DIR = "saved_model"
 SIGNATURE = "serving_default"
 INPUT_NAME = "image"
+OUTPUT_KEY = "output_0"  # the probabilities in the serving signature's (and TF Serving's) output
+WRONG_SHAPE = "cnntune: wrong image shape"  # starts the serving function's error for a wrong shape
 RELOAD_TOLERANCE = 1e-5  # max |difference| of probabilities between the reloaded and in-memory model
 
 
 def export_savedmodel(model: Any, path: Path, input_shape: tuple[int, int, int]) -> None:
-    """Writes `model` as a SavedModel whose serving function takes uint8 [None, H, W, C]."""
-    signature = [tf.TensorSpec((None, *input_shape), tf.uint8, name=INPUT_NAME)]
-    model.export(str(path), format="tf_saved_model", verbose=False, input_signature=signature)
+    """Writes `model` as a SavedModel whose serving function takes uint8 [None, H, W, C].
+
+    The serving function checks the shape itself: the signature TensorFlow
+    Serving calls does not enforce its input spec, and a convolutional model
+    fed 8x8 images would return probabilities for them. A wrong height, width
+    or channel count fails with `WRONG_SHAPE` and the shape the model takes.
+    """
+    import keras
+
+    height, width, depth = (int(d) for d in input_shape)
+    expected = tf.constant([height, width, depth], tf.int32)
+    message = f"{WRONG_SHAPE}: this model takes uint8 images of shape [batch, {height}, {width}, {depth}]"
+
+    def serve(images):
+        check = tf.debugging.assert_equal(tf.shape(images)[1:], expected, message=message)
+        with tf.control_dependencies([check]):
+            return model(images, training=False)
+
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.add_endpoint(
+        "serve", serve, input_signature=[tf.TensorSpec((None, height, width, depth), tf.uint8, name=INPUT_NAME)]
+    )
+    archive.write_out(str(path), verbose=False)
 
 
 def load_savedmodel(path: Path) -> Any:

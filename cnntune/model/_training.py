@@ -100,16 +100,16 @@ def fit_model(
         on_built(model)
 
     own: list[Any] = [keras.callbacks.TerminateOnNaN()]
+    stopper = None
     if val_ds is not None:
-        own.append(
-            keras.callbacks.EarlyStopping(
-                monitor="val_accuracy",
-                mode="max",
-                patience=settings.patience,
-                restore_best_weights=True,
-                verbose=0,
-            )
+        stopper = keras.callbacks.EarlyStopping(
+            monitor="val_accuracy",
+            mode="max",
+            patience=settings.patience,
+            restore_best_weights=True,
+            verbose=0,
         )
+        own.append(stopper)
         if uses_plateau(hp):
             own.append(
                 keras.callbacks.ReduceLROnPlateau(
@@ -132,6 +132,12 @@ def fit_model(
             shuffle=False,  # the pipeline shuffles
             verbose=verbose,
         )
+    except BaseException:
+        # A callback cut the fit short (the budget's deadline, the pruner): Keras skips
+        # on_train_end, so restore the best finished epoch here, as EarlyStopping would.
+        if stopper is not None and stopper.best_weights is not None:
+            model.set_weights(stopper.best_weights)
+        raise
     finally:
         recorder.seconds = time.perf_counter() - start
     return _result(model, recorder, n_images=len(images))

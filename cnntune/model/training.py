@@ -9,6 +9,7 @@ from cnntune.model._colour import ColourSpace
 from cnntune.model._compile import compile_model
 from cnntune.model._cost import ModelCost, model_cost
 from cnntune.model._optim import build_optimizer, learning_rate_schedule, uses_plateau
+from cnntune.model._saving import load_for_inference, needs_cnntune, save_for_inference
 from cnntune.model._training import FitResult, HistoryRecorder, augment_config, fit_model
 
 __all__ = [
@@ -23,6 +24,9 @@ __all__ = [
     "compile_model",
     "fit_model",
     "learning_rate_schedule",
+    "load_for_inference",
     "model_cost",
+    "needs_cnntune",
+    "save_for_inference",
     "uses_plateau",
 ]

@@ -138,6 +138,7 @@ def _train_in_child(job: _Job, sender: Any) -> None:
     from cnntune.data import load_dataset
     from cnntune.model import import_tensorflow_quietly
     from cnntune.search._budget import make_pricer
+    from cnntune.search._keeper import make_keeper
     from cnntune.search._strategies import make_pruner
     from cnntune.search.trial import train_trial
     from cnntune.storage import open_storage
@@ -164,6 +165,7 @@ def _train_in_child(job: _Job, sender: Any) -> None:
             SilentReporter(),
             pricer=pricer,
             budget=job.plan.budget,
+            keeper=make_keeper(study),
         )
         sender.send(("complete", value))
     except optuna.TrialPruned as exc:

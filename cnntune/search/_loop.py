@@ -29,6 +29,7 @@ from typing import Any
 
 from cnntune.errors import CnnTuneError, SearchError, TrialFailed
 from cnntune.search._interrupts import raise_if_stop_requested
+from cnntune.search._keeper import NO_KEEPER, ModelKeeper, NoKeeper
 from cnntune.search._reporter import Reporter
 from cnntune.search.trial import (
     FAIL_REASON,
@@ -53,6 +54,7 @@ def run_trials(
     reporter: Reporter,
     timeout: float | None = None,
     deadline: float | None = None,
+    keeper: ModelKeeper | NoKeeper = NO_KEEPER,
 ) -> int:
     """Runs trials until the study has `target` finished (COMPLETE or PRUNED, not skipped) trials.
 
@@ -65,6 +67,7 @@ def run_trials(
         timeout: stop claiming new trials after this many seconds.
         deadline: a `time.monotonic()` instant after which no trial is claimed
             (`--budget`; the running trial itself stops there through its callbacks).
+        keeper: after each COMPLETE trial, evicts the kept models that fell out of its top K.
 
     Returns:
         The number of trials this worker ran.
@@ -82,6 +85,8 @@ def run_trials(
             continue
         frozen = _run_one(study, storage, claim, objective)
         ran += 1
+        if frozen.state.name == "COMPLETE":
+            keeper.evict(study)
         reporter.trial_finished(frozen, best_trial_or_none(study), count_finished(study))
         if frozen.user_attrs.get(SKIPPED) == OUT_OF_TIME:
             break  # nothing more can start inside the budget

@@ -16,6 +16,7 @@ from cnntune.spaces import Space, suggest_params
 
 if TYPE_CHECKING:
     from cnntune.search._budget import Budget, TrialPricer
+    from cnntune.search._keeper import ModelKeeper, NoKeeper
 
 
 class TrialObjective:
@@ -23,6 +24,7 @@ class TrialObjective:
 
     With a `pricer` each built model is priced before its first step (and skipped when too
     costly for the `budget`); the trial's measured epochs then refine the pricer's time model.
+    With a `keeper` each COMPLETE trial's model is kept in the study's model store.
     """
 
     def __init__(
@@ -34,6 +36,7 @@ class TrialObjective:
         *,
         pricer: TrialPricer | None = None,
         budget: Budget | None = None,
+        keeper: ModelKeeper | NoKeeper | None = None,
     ) -> None:
         self.dataset = dataset
         self.space = space
@@ -41,11 +44,19 @@ class TrialObjective:
         self.reporter = reporter or SilentReporter()
         self.pricer = pricer
         self.budget = budget
+        self.keeper = keeper
 
     def __call__(self, trial: Any) -> float:
         params = suggest_params(trial, self.space)
         hp = HParams.from_params(params)
         self.reporter.trial_started(trial.number, self.training.max_epochs)
         return train_trial(
-            trial, hp, self.dataset, self.training, self.reporter, pricer=self.pricer, budget=self.budget
+            trial,
+            hp,
+            self.dataset,
+            self.training,
+            self.reporter,
+            pricer=self.pricer,
+            budget=self.budget,
+            keeper=self.keeper,
         )

@@ -17,16 +17,19 @@ from cnntune.search._budget_plan import DEFAULT_TRIAL_SHARE, BudgetPlan
 from cnntune.search._loop import run_trials
 from cnntune.search._reporter import Reporter, SilentReporter
 from cnntune.search._settings import SearchSettings, check_engine
-from cnntune.search._study import OpenStudy, join_study, open_study, recorded_metadata
+from cnntune.search._study import ModelStore, OpenStudy, join_study, open_study, recorded_metadata
 from cnntune.search._workers import WorkerJob, make_objective, run_worker_processes
 from cnntune.search.trial import SKIPPED, count_finished
 from cnntune.storage import (
     HeartbeatSettings,
     best_trial_or_none,
     check_same_data,
+    default_artifacts,
     mask_url,
     open_storage,
+    read_metadata,
     read_target,
+    resolve_artifacts,
     write_target,
 )
 
@@ -50,6 +53,7 @@ class SearchSummary:
     best_value: float | None
     best_params: dict[str, Any]
     ran_here: int  # trials this run started
+    keeps_models: bool = False  # the study keeps its best trials' models (export needs no retraining)
 
 
 def run_search(
@@ -76,6 +80,8 @@ def run_search(
     warm_start: bool = True,
     then_export: bool = False,
     started: float | None = None,
+    artifacts: str | None = None,
+    keep_top: int | None = None,
 ) -> SearchSummary:
     """Creates or resumes a study and runs trials until `trials` have finished, or the budget is spent.
 
@@ -109,6 +115,10 @@ def run_search(
             early enough to leave the export a trial's share of it.
         started: the `time.monotonic()` instant the budget counts from (the CLI passes its
             own start, so the deadline is the whole command's); None = now.
+        artifacts: where COMPLETE trials' models are kept (a folder or s3://bucket); None =
+            the study's recorded store, or beside an SQLite file for a new study.
+        keep_top: how many of the best trials' models stay kept; None = the study's, or
+            `DEFAULT_KEEP_TOP`; 0 keeps none.
     """
     from cnntune.data import demo_data_dir, load_dataset
 
@@ -118,11 +128,27 @@ def run_search(
         raise SearchError(f"--trials must be >= 1, but got {trials}")
     if workers < 1:
         raise SearchError(f"--workers must be >= 1, but got {workers}")
+    if keep_top is not None and keep_top < 0:
+        raise SearchError(f"--keep-top must be >= 0, but got {keep_top}")
+    models = ModelStore(
+        None if artifacts is None else resolve_artifacts(storage_url, artifacts),
+        keep_top,
+        default_artifacts(storage_url),
+    )
+    if engine != "optuna":  # KerasTuner keeps weights in its own project folder (see cnntune.search.kerastuner)
+        if artifacts is not None:
+            raise SearchError("--artifacts needs --engine optuna (KerasTuner keeps its weights in its project folder)")
+        models = ModelStore(None, None, "")
     check_engine(engine, kt_algorithm, workers=workers, isolate=isolate)
     if budget is not None and engine != "optuna":
         raise SearchError("--budget needs --engine optuna (KerasTuner's oracle cannot skip a trial it sized)")
     plan = BudgetPlan.starting_now(
-        budget, trial_share, calibrate=calibrate or budget is not None, then_export=then_export, started=started
+        budget,
+        trial_share,
+        calibrate=calibrate or budget is not None,
+        then_export=then_export,
+        export_retrains=not _keeps_models(models),
+        started=started,
     )
     reporter = reporter or SilentReporter()
     packaged_space = "default" if data_dir is not None else "demo"  # the demo set gets a CPU-sized space
@@ -141,6 +167,7 @@ def run_search(
         force=force,
         default_space=packaged_space,
         warm_start=warm_start and engine == "optuna",  # KerasTuner's oracle would leave them WAITING
+        models=models,
     )
     write_target(opened.study, trials)
     job = WorkerJob(storage_url, study_name, str(data_dir), str(cache_dir), trials, timeout, heartbeat, isolate, plan)
@@ -211,7 +238,10 @@ def run_worker(
 
 
 def _run_here(opened: OpenStudy, dataset: Any, job: WorkerJob, reporter: Reporter) -> int:
-    objective = make_objective(opened, dataset, job, reporter)
+    from cnntune.search._keeper import make_keeper
+
+    keeper = make_keeper(opened.study)
+    objective = make_objective(opened, dataset, job, reporter, keeper)
     return run_trials(
         opened.study,
         opened.storage,
@@ -220,7 +250,14 @@ def _run_here(opened: OpenStudy, dataset: Any, job: WorkerJob, reporter: Reporte
         reporter=reporter,
         timeout=job.timeout,
         deadline=job.plan.deadline,
+        keeper=keeper,
     )
+
+
+def _keeps_models(models: ModelStore) -> bool:
+    """Whether this run's trials will keep their models (a resumed study's own store is not known yet)."""
+    location = models.location if models.location is not None else models.default_location
+    return bool(location) and (models.keep_top is None or models.keep_top > 0)
 
 
 def _worker_seed_offset() -> int:
@@ -239,6 +276,7 @@ def summarize_study(study: Any, *, data_dir: Path, storage_url: str, target: int
         return sum(t.state == state and not t.user_attrs.get(SKIPPED) for t in trials)
 
     best = best_trial_or_none(study)
+    recorded = read_metadata(study)
     return SearchSummary(
         study_name=study.study_name,
         storage=mask_url(storage_url),
@@ -252,4 +290,5 @@ def summarize_study(study: Any, *, data_dir: Path, storage_url: str, target: int
         best_value=best.value if best else None,
         best_params=dict(best.params) if best else {},
         ran_here=ran_here,
+        keeps_models=recorded is not None and bool(recorded.artifacts) and recorded.keep_top > 0,
     )

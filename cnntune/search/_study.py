@@ -19,10 +19,30 @@ from cnntune.search._settings import SearchSettings, record_settings
 from cnntune.search._strategies import make_pruner, make_sampler
 from cnntune.search._warm_start import enqueue_recipes
 from cnntune.spaces import Space, load_space
-from cnntune.storage import StudyMetadata, check_same_data, mask_url, read_metadata, write_metadata
+from cnntune.storage import (
+    DEFAULT_KEEP_TOP,
+    StudyMetadata,
+    check_same_data,
+    mask_url,
+    read_metadata,
+    write_metadata,
+)
 
 # Settings that change what a trial's value means; the rest (device options) may differ.
 _RESUME_KEYS = ("max_epochs", "patience", "plateau_patience", "pruner", "channels")
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelStore:
+    """Where a study keeps its trials' models and how many (`cnntune.storage._artifacts`).
+
+    On a new study, None means the default (beside an SQLite file; the best
+    `DEFAULT_KEEP_TOP`); on a resumed one, what the study recorded.
+    """
+
+    location: str | None = None  # a folder or s3://bucket, already checked (`resolve_artifacts`)
+    keep_top: int | None = None
+    default_location: str = ""  # the store's default, for a new study or one that recorded none
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,13 +69,15 @@ def open_study(
     sampler_seed_offset: int = 0,
     default_space: str = "default",
     warm_start: bool = True,
+    models: ModelStore = ModelStore(),
 ) -> OpenStudy:
     """Creates the study, or resumes it after checking data, space and settings.
 
     Everything is checked before the study is created, so a bad space leaves
     nothing in the store. `default_space` names the packaged space a new study
     uses when `space_file` is None. A new study with `warm_start` gets the
-    recipes its space can express as its first trials (`_warm_start`).
+    recipes its space can express as its first trials (`_warm_start`). `models` says
+    where trained models are kept; a resumed study keeps its own unless `force`.
     """
     import optuna
 
@@ -64,7 +86,7 @@ def open_study(
     if name not in optuna.get_all_study_names(storage):
         space = space or _checked_space(None, default_space)
         study = optuna.create_study(study_name=name, storage=storage, direction="maximize", **strategies)
-        _record(study, fingerprint, space, settings, training, data_dir)
+        _record(study, fingerprint, space, settings, training, data_dir, _new_models(models))
         if warm_start:
             enqueue_recipes(study, space)
         return OpenStudy(study, storage, space, settings, training)
@@ -79,8 +101,9 @@ def open_study(
         check_same_data(name, recorded, fingerprint)
         _check_same_space(name, Space.from_dict(recorded.space, source=f"study {name!r}"), space)
         _check_same_settings(name, recorded.settings, record_settings(settings, training))
-    if recorded is None or force:
-        _record(study, fingerprint, space, settings, training, data_dir)
+        _check_same_models(name, recorded, models)
+    if recorded is None or force or not recorded.artifacts and (models.location or models.default_location):
+        _record(study, fingerprint, space, settings, training, data_dir, _resumed_models(recorded, models))
     return OpenStudy(study, storage, space, settings, training)
 
 
@@ -120,9 +143,43 @@ def _strategies(settings: SearchSettings, training: TrainingSettings, offset: in
     }
 
 
+def _new_models(models: ModelStore) -> tuple[str, int]:
+    location = models.location if models.location is not None else models.default_location
+    return location, DEFAULT_KEEP_TOP if models.keep_top is None else models.keep_top
+
+
+def _resumed_models(recorded: StudyMetadata | None, models: ModelStore) -> tuple[str, int]:
+    """The options given win; else what the study recorded; else the defaults."""
+    if recorded is None:
+        return _new_models(models)
+    location = models.location if models.location is not None else recorded.artifacts or models.default_location
+    return location, recorded.keep_top if models.keep_top is None else models.keep_top
+
+
+def _check_same_models(name: str, recorded: StudyMetadata, models: ModelStore) -> None:
+    """Moving a study's kept models elsewhere would orphan the ones already kept: only with --force."""
+    if models.location is not None and recorded.artifacts and models.location != recorded.artifacts:
+        raise SearchError(
+            f"study {name!r} keeps its models in {recorded.artifacts}, not {models.location}; "
+            "drop --artifacts, or --force"
+        )
+    if models.keep_top is not None and models.keep_top != recorded.keep_top:
+        raise SearchError(
+            f"study {name!r} keeps its best {recorded.keep_top} models, not {models.keep_top}; "
+            "drop --keep-top, or --force"
+        )
+
+
 def _record(
-    study: Any, fingerprint: str, space: Space, settings: SearchSettings, training: TrainingSettings, data_dir: Path
+    study: Any,
+    fingerprint: str,
+    space: Space,
+    settings: SearchSettings,
+    training: TrainingSettings,
+    data_dir: Path,
+    models: tuple[str, int],
 ) -> None:
+    location, keep_top = models
     write_metadata(
         study,
         StudyMetadata(
@@ -131,6 +188,8 @@ def _record(
             settings=record_settings(settings, training),
             data_dir=str(data_dir.resolve()),
             version=__version__,
+            artifacts=location,
+            keep_top=keep_top,
         ),
     )
 

@@ -41,8 +41,11 @@ class WorkerJob:
     plan: BudgetPlan = BudgetPlan(None, calibrate=False)
 
 
-def make_objective(opened: Any, dataset: Any, job: WorkerJob, reporter: Reporter) -> Any:
-    """In-process or isolated trial objective, as the job asks (priced when the plan says so)."""
+def make_objective(opened: Any, dataset: Any, job: WorkerJob, reporter: Reporter, keeper: Any) -> Any:
+    """In-process or isolated trial objective, as the job asks (priced when the plan says so).
+
+    An isolated trial's child makes its own keeper from the study (it holds the trial).
+    """
     from cnntune.search._isolated import IsolatedObjective
     from cnntune.search._objective import TrialObjective
 
@@ -60,7 +63,9 @@ def make_objective(opened: Any, dataset: Any, job: WorkerJob, reporter: Reporter
     from cnntune.search._budget import make_pricer
 
     pricer = make_pricer(dataset, opened.training, job.plan, Path(job.cache_dir), opened.study)
-    return TrialObjective(dataset, opened.space, opened.training, reporter, pricer=pricer, budget=job.plan.budget)
+    return TrialObjective(
+        dataset, opened.space, opened.training, reporter, pricer=pricer, budget=job.plan.budget, keeper=keeper
+    )
 
 
 def run_worker_processes(study: Any, job: WorkerJob, workers: int, reporter: Reporter, max_epochs: int) -> int:
@@ -130,6 +135,7 @@ def _worker_main(job: WorkerJob, index: int, threads: int) -> None:
     """A worker process: its own TF threads and sampler seed, the shared trial loop."""
     from cnntune.data import load_dataset
     from cnntune.model import configure_tensorflow, import_tensorflow_quietly
+    from cnntune.search._keeper import make_keeper
     from cnntune.search._loop import run_trials
     from cnntune.search._study import join_study
     from cnntune.storage import open_storage
@@ -141,7 +147,8 @@ def _worker_main(job: WorkerJob, index: int, threads: int) -> None:
             storage = open_storage(job.storage_url, job.heartbeat)
             opened = join_study(storage, job.study_name, sampler_seed_offset=1000 * (index + 1))
             dataset = load_dataset(job.data_dir, channels=opened.training.channels, cache_dir=job.cache_dir)
-            objective = make_objective(opened, dataset, job, SilentReporter())
+            keeper = make_keeper(opened.study)
+            objective = make_objective(opened, dataset, job, SilentReporter(), keeper)
             run_trials(
                 opened.study,
                 storage,
@@ -150,6 +157,7 @@ def _worker_main(job: WorkerJob, index: int, threads: int) -> None:
                 reporter=SilentReporter(),
                 timeout=job.timeout,
                 deadline=job.plan.deadline,
+                keeper=keeper,
             )
         except CnnTuneError as exc:
             print(f"error: worker {index}: {exc}", file=sys.stderr)

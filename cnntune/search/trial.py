@@ -24,6 +24,7 @@ from cnntune.search._reporter import Reporter
 
 if TYPE_CHECKING:
     from cnntune.search._budget import Budget, TrialPricer
+    from cnntune.search._keeper import ModelKeeper, NoKeeper
 
 __all__ = [
     "FAIL_REASON",
@@ -56,6 +57,10 @@ EST_EPOCH_SECONDS = "est_epoch_seconds"
 EST_TRIAL_SECONDS = "est_trial_seconds"  # max epochs at the estimated rate
 EPOCH_SECONDS = "epoch_seconds"  # measured, per epoch, validation included
 MEASURED_EPOCH_SECONDS = "measured_epoch_seconds"  # the median epoch after the first (which traces)
+# The kept model (`cnntune.search._keeper`): its artifact id is `cnntune.storage.MODEL_ARTIFACT`.
+MODEL_BYTES = "model_bytes"
+MODEL_SAVE_SECONDS = "model_save_seconds"  # saving and uploading it
+MODEL_NOT_KEPT = "model_not_kept"  # why a COMPLETE trial has no kept model (the store failed)
 
 COMPLETE, PRUNED, FAIL = "COMPLETE", "PRUNED", "FAIL"
 MAX_FAILURES_IN_A_ROW = 5  # a study whose trials keep failing is broken, not unlucky (every engine stops)
@@ -82,7 +87,7 @@ def train_configuration(
     callbacks: Sequence[Any] = (),
     *,
     on_built: Callable[[Any], None] | None = None,
-    after_fit: Callable[[Any], None] | None = None,
+    after_fit: Callable[[Any], dict[str, Any] | None] | None = None,
 ) -> TrialOutcome:
     """Trains `hp` on the train split, validating every epoch, and says how it ended.
 
@@ -93,7 +98,9 @@ def train_configuration(
         callbacks: Keras callbacks of the calling engine (pruning, progress, budget).
         on_built: called with the compiled model before its first step; it may raise
             `optuna.TrialPruned` to end the trial before any training (too costly).
-        after_fit: called with the trained model of a finished fit (KerasTuner keeps weights).
+        after_fit: called with the trained model of every COMPLETE outcome, holding its best
+            epoch's weights (a deadline cut included); the attrs it returns are recorded
+            too. The search keeps the model with it; KerasTuner keeps its weights.
 
     Returns:
         The outcome: PRUNED when a callback raised `optuna.TrialPruned` (with the
@@ -109,6 +116,14 @@ def train_configuration(
     from cnntune.model.training import HistoryRecorder, fit_model
 
     recorder = HistoryRecorder()
+    built: list[Any] = []  # the model, for a fit that a deadline cuts short
+
+    def built_hook(model: Any) -> None:
+        built.append(model)
+        if on_built is not None:
+            on_built(model)
+
+    kept: dict[str, Any] = {}
     try:
         with interrupts_restored():
             result = fit_model(
@@ -119,17 +134,20 @@ def train_configuration(
                 settings=training,
                 callbacks=[*callbacks, stop_request_callback()],
                 recorder=recorder,
-                on_built=on_built,
+                on_built=built_hook,
             )
             if after_fit is not None and not result.diverged:
-                after_fit(result.model)
+                kept = after_fit(result.model) or {}
     except tf.errors.ResourceExhaustedError as exc:
         return _failed(recorder.history, f"out of memory: {exc.message.splitlines()[0]}")
     except optuna.TrialPruned as exc:
         attrs = {**_history_attrs(recorder.history), **getattr(exc, "attrs", {})}
         return TrialOutcome(PRUNED, None, recorder.history, attrs)
     except DeadlineReached:
-        return _stopped_at_deadline(recorder.history)
+        outcome = _stopped_at_deadline(recorder.history)
+        if outcome.state == COMPLETE and after_fit is not None and built:
+            outcome.attrs.update(after_fit(built[0]) or {})  # fit_model left the best finished epoch in it
+        return outcome
     finally:
         keras.backend.clear_session()
         gc.collect()
@@ -143,6 +161,7 @@ def train_configuration(
         "param_count": result.param_count,
         "train_seconds": round(result.train_seconds, 3),
         "images_per_second": round(result.images_per_second, 1),
+        **kept,
     }
     return TrialOutcome(COMPLETE, max(history["val_accuracy"]), history, attrs)
 
@@ -212,8 +231,12 @@ def train_trial(
     *,
     pricer: TrialPricer | None = None,
     budget: Budget | None = None,
+    keeper: ModelKeeper | NoKeeper | None = None,
 ) -> float:
-    """Trains `hp` under `trial`'s pruner, records the trial's attrs, returns its value."""
+    """Trains `hp` under `trial`'s pruner, records the trial's attrs, returns its value.
+
+    With a `keeper`, a COMPLETE trial's best-epoch model goes to the study's model store.
+    """
     import optuna
 
     from cnntune.search._budget import budget_callbacks
@@ -240,6 +263,7 @@ def train_trial(
             trial_training(training, trial.number),
             [c for c in callbacks if c is not None],
             on_built=price,
+            after_fit=None if keeper is None else (lambda model: keeper.keep(trial, model)),
         )
     except KeyboardInterrupt as exc:
         with contextlib.suppress(Exception):  # the interrupt matters more than its reason

@@ -1,7 +1,8 @@
 """What a study records so it can be resumed or joined with only its URL and name.
 
 Stored as study user attrs under the `cnntune:` prefix: the data fingerprint,
-the search space, the search settings and the version that created it.
+the search space, the search settings, where the trained models are kept and
+the version that created it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import dataclasses
 from typing import Any
 
 from cnntune.errors import StorageError
+from cnntune.storage._artifacts import DEFAULT_KEEP_TOP
 
 PREFIX = "cnntune:"
 
@@ -23,6 +25,8 @@ class StudyMetadata:
     settings: dict[str, Any]
     data_dir: str = ""  # where the creator read the data: a hint for other machines
     version: str = ""
+    artifacts: str = ""  # the model store (a folder or s3://bucket); "" = no models kept
+    keep_top: int = DEFAULT_KEEP_TOP  # the best trials whose models stay in the store
 
 
 def write_metadata(study: Any, metadata: StudyMetadata) -> None:

@@ -125,36 +125,3 @@ def _trial_row(trial: Any) -> TrialRow:
         measured_epoch_seconds=trial.user_attrs.get("measured_epoch_seconds"),
         skipped=bool(trial.user_attrs.get("skipped")),
     )
-
-
-def delete_study(storage_url: str, study_name: str) -> int:
-    """Deletes a study and its trials; returns how many trials it had."""
-    import optuna
-
-    study = load_existing_study(storage_url, study_name)
-    n_trials = len(study.get_trials(deepcopy=False))
-    optuna.delete_study(study_name=study_name, storage=study._storage)
-    return n_trials
-
-
-def copy_study(from_url: str, to_url: str, study_name: str, to_study_name: str | None = None) -> int:
-    """Copies a study with its trials and attrs to another store (e.g. SQLite to PostgreSQL).
-
-    Returns:
-        The number of trials copied.
-    """
-    import optuna
-
-    source = load_existing_study(from_url, study_name)
-    target_name = to_study_name or study_name
-    target_storage = open_storage(to_url, heartbeat=None)
-    existing = [s.study_name for s in optuna.get_all_study_summaries(target_storage, include_best_trial=False)]
-    if target_name in existing:
-        raise StorageError(f"{mask_url(to_url)} already holds a study {target_name!r}; delete it or pick --to-study")
-    optuna.copy_study(
-        from_study_name=study_name,
-        from_storage=source._storage,
-        to_storage=target_storage,
-        to_study_name=target_name,
-    )
-    return len(source.get_trials(deepcopy=False))

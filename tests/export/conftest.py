@@ -39,8 +39,17 @@ def study_url(tmp_path_factory, tiny_data, export_cache) -> str:
 
 @pytest.fixture(scope="session")
 def exported(tmp_path_factory, study_url, export_cache):
-    """An ensemble of 2 seeds with flip TTA, fit on train, default epochs; the `ExportResult`."""
+    """The best trial retrained: an ensemble of 2 seeds with flip TTA, fit on train, default epochs."""
     from cnntune.export import export_best
 
     out = tmp_path_factory.mktemp("exported") / "model"
-    return export_best(storage_url=study_url, out=out, cache_dir=export_cache, seeds=2, tta="flip")
+    return export_best(storage_url=study_url, out=out, cache_dir=export_cache, retrain=True, seeds=2, tta="flip")
+
+
+@pytest.fixture(scope="session")
+def kept_export(tmp_path_factory, study_url):
+    """The kept models of the 2 best trials, averaged, with flip TTA (no training)."""
+    from cnntune.export import export_best
+
+    out = tmp_path_factory.mktemp("kept") / "model"
+    return export_best(storage_url=study_url, out=out, top=2, tta="flip")

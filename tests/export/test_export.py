@@ -91,7 +91,7 @@ def test_export_best_manifest_is_complete(exported, study_url, tiny_data):
 def test_cli_export_best_train_validation_scales_epochs(study_url, tiny_data, export_cache, tmp_path):
     out = tmp_path / "m"
     result = _invoke(
-        "export-best", "--storage", study_url, "--out", out, "--fit-on", "train+validation",
+        "export-best", "--storage", study_url, "--out", out, "--retrain", "--fit-on", "train+validation",
         "--cache-dir", export_cache,
     )  # fmt: skip
 
@@ -151,7 +151,8 @@ def test_cli_export_best_other_data_is_an_error(study_url, other_tiny_data, expo
     out = tmp_path / "m"
 
     result = _invoke(
-        "export-best", "--storage", study_url, "--out", out, "--data", other_tiny_data, "--cache-dir", export_cache
-    )
+        "export-best", "--storage", study_url, "--out", out, "--retrain", "--data", other_tiny_data,
+        "--cache-dir", export_cache,
+    )  # fmt: skip
 
     _assert_one_error(result, "not the data study 's' was run on", out)

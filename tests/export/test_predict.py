@@ -27,10 +27,10 @@ def _ids(csv_path):
     return [row["image_id"] for row in _rows(csv_path)]
 
 
-def test_cli_predict_submission_has_test_ids_in_order(exported, tiny_data, export_cache, tmp_path):
+def test_cli_predict_submission_has_test_ids_in_order(exported, tiny_data, tmp_path):
     out = tmp_path / "submission.csv"
 
-    result = _invoke("predict", exported.out, "--out", out, "--cache-dir", export_cache)
+    result = _invoke("predict", exported.out, "--out", out)
 
     assert result.exit_code == 0, result.output
     rows = _rows(out)
@@ -40,10 +40,10 @@ def test_cli_predict_submission_has_test_ids_in_order(exported, tiny_data, expor
     assert [p.name for p in tmp_path.iterdir()] == ["submission.csv"]  # no temp file left
 
 
-def test_cli_predict_proba_columns_sum_to_one(exported, export_cache, tmp_path):
+def test_cli_predict_proba_columns_sum_to_one(exported, tmp_path):
     out = tmp_path / "p.csv"
 
-    assert _invoke("predict", exported.out, "--out", out, "--proba", "--cache-dir", export_cache).exit_code == 0
+    assert _invoke("predict", exported.out, "--out", out, "--proba").exit_code == 0
 
     rows = _rows(out)
     assert list(rows[0]) == ["image_id", "label", "p0", "p1", "p2"]
@@ -52,13 +52,10 @@ def test_cli_predict_proba_columns_sum_to_one(exported, export_cache, tmp_path):
     assert [int(r["label"]) for r in rows] == probs.argmax(axis=1).tolist()
 
 
-def test_cli_predict_validation_split_reproduces_the_recorded_accuracy(exported, tiny_data, export_cache, tmp_path):
+def test_cli_predict_validation_split_reproduces_the_recorded_accuracy(exported, tiny_data, tmp_path):
     out = tmp_path / "val.csv"
 
-    assert (
-        _invoke("predict", exported.out, "--split", "validation", "--out", out, "--cache-dir", export_cache).exit_code
-        == 0
-    )
+    assert _invoke("predict", exported.out, "--split", "validation", "--out", out).exit_code == 0
 
     truth = {r["image_id"]: int(r["label"]) for r in _rows(tiny_data / "validation.csv")}
     hits = [int(r["label"]) == truth[r["image_id"]] for r in _rows(out)]
@@ -76,7 +73,8 @@ def test_cli_predict_images_of_another_size_are_an_error(exported, tmp_path):
 
     assert result.exit_code == 2
     (line,) = result.stderr.strip().splitlines()
-    assert line.startswith("error: ") and "test images are 16x16x3 (rgb)" in line and "takes 12x12x3" in line
+    assert line.startswith("error: ") and "test.csv line 2): image is 16x16 (WxH)" in line
+    assert f"images are 12x12 (the size the model at {exported.out} takes)" in line
     assert not out.exists()
 
 
@@ -87,3 +85,89 @@ def test_cli_predict_folder_that_is_not_an_export_is_an_error(tmp_path):
     assert result.stderr.strip().splitlines() == [
         f"error: {tmp_path / 'cnntune.json'}: not found; is {tmp_path} a model written by `tune export-best`?"
     ]
+
+
+def test_cli_predict_reads_only_test_csv_and_test_folder(exported, tiny_data, tmp_path):
+    import shutil
+
+    only_test = tmp_path / "test-only"
+    only_test.mkdir()
+    shutil.copy(tiny_data / "test.csv", only_test)
+    shutil.copytree(tiny_data / "test", only_test / "test")
+    out = tmp_path / "s.csv"
+
+    result = _invoke("predict", exported.out, "--data", only_test, "--out", out)
+
+    assert result.exit_code == 0, result.output
+    assert _ids(out) == _ids(tiny_data / "test.csv")
+
+
+def test_cli_predict_images_folder_labels_every_png_in_sorted_order(exported, tiny_data, tmp_path):
+    import shutil
+
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    for name in ("b", "a", "c10", "c2"):
+        shutil.copy(next((tiny_data / "test").glob("*.png")), folder / f"{name}.png")
+    (folder / "notes.txt").write_text("not an image")
+    out = tmp_path / "s.csv"
+
+    result = _invoke("predict", exported.out, "--images", folder, "--out", out)
+
+    assert result.exit_code == 0, result.output
+    assert _ids(out) == ["a", "b", "c10", "c2"]
+    assert f"wrote predictions for {folder} to {out}" in result.stdout
+
+
+def _one_error(result, out):
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: ")
+    assert not out.exists()
+    return line
+
+
+def test_cli_predict_images_folder_names_the_first_image_of_another_size(exported, tmp_path):
+    from PIL import Image
+
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    Image.new("RGB", (12, 12)).save(folder / "a.png")
+    Image.new("RGB", (16, 12)).save(folder / "b.png")
+    out = tmp_path / "s.csv"
+
+    line = _one_error(_invoke("predict", exported.out, "--images", folder, "--out", out), out)
+
+    assert f"{folder / 'b.png'}: image is 16x12 (WxH)" in line and "12x12 (the size the model" in line
+
+
+def test_cli_predict_image_with_alpha_for_a_model_that_saw_none_is_an_error(exported, tmp_path):
+    from PIL import Image
+
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    Image.new("RGB", (12, 12)).save(folder / "a.png")
+    Image.new("RGBA", (12, 12)).save(folder / "b.png")
+    out = tmp_path / "s.csv"
+
+    line = _one_error(_invoke("predict", exported.out, "--images", folder, "--out", out), out)
+
+    assert f"{folder / 'b.png'}: the image carries alpha" in line
+
+
+@pytest.mark.parametrize("case", ["empty", "missing", "both"])
+def test_cli_predict_images_folder_errors(exported, tiny_data, tmp_path, case):
+    folder = tmp_path / "plain"
+    if case != "missing":
+        folder.mkdir()
+    out = tmp_path / "s.csv"
+    extra = ["--data", tiny_data] if case == "both" else []
+
+    line = _one_error(_invoke("predict", exported.out, "--images", folder, "--out", out, *extra), out)
+
+    expected = {
+        "empty": f"{folder}: no .png images in this folder",
+        "missing": f"{folder}: image folder does not exist",
+        "both": "--data and --images name two sources of images; pass one",
+    }[case]
+    assert expected in line

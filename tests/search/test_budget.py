@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 
+import numpy as np
 import optuna
 import pytest
 from click.testing import CliRunner
@@ -222,12 +224,14 @@ def test_deadline_mid_trial_keeps_the_best_finished_epoch(tiny_data, tiny_space,
     from cnntune.data import load_dataset
     from cnntune.model import HParams
     from cnntune.search import SilentReporter
+    from cnntune.search._keeper import ModelKeeper
     from cnntune.search.trial import train_trial
 
     dataset = load_dataset(tiny_data, cache_dir=tmp_path / "cache")
     study = optuna.create_study(direction="maximize")
     trial = study.ask()
     budget = Budget.starting_now(4.0)
+    keeper = ModelKeeper(str(tmp_path / "models"), keep_top=5)
     value = train_trial(
         trial,
         HParams(depth=1, base_width=4, batch_size=16),
@@ -235,12 +239,20 @@ def test_deadline_mid_trial_keeps_the_best_finished_epoch(tiny_data, tiny_space,
         TrainingSettings(max_epochs=100_000, patience=100_000, seed=7),
         SilentReporter(),
         budget=budget,
+        keeper=keeper,
     )
     assert time.monotonic() < budget.end + 2.0
     attrs = study.tell(trial, value).user_attrs
     assert attrs["stopped"] == "budget deadline" and 1 <= attrs["epochs_run"] < 100_000
     assert value == pytest.approx(max(attrs["history"]["val_accuracy"]), abs=1e-6)
     assert attrs["best_epoch"] == 1 + attrs["history"]["val_accuracy"].index(max(attrs["history"]["val_accuracy"]))
+    # the kept model is the best finished epoch's, not the one the deadline cut
+    from cnntune.model.training import load_for_inference
+
+    shutil.copy(tmp_path / "models" / attrs["model_artifact"], tmp_path / "kept.keras")
+    model = load_for_inference(tmp_path / "kept.keras")
+    probs = model.predict(dataset.validation.images, verbose=0)
+    assert float(np.mean(probs.argmax(1) == dataset.validation.labels)) == pytest.approx(value, abs=1e-4)
 
 
 @pytest.mark.slow

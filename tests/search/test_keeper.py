@@ -1,0 +1,102 @@
+"""Kept models: each COMPLETE trial's best epoch in the study's model store, only the best K staying."""
+
+from __future__ import annotations
+
+import optuna
+import pytest
+from click.testing import CliRunner
+from tiny_searches import run_tiny_search
+
+from cnntune.cli import cli
+from cnntune.storage import MODEL_ARTIFACT, kept_trials, read_metadata
+
+
+def _study(url):
+    return optuna.load_study(study_name="s", storage=url)
+
+
+@pytest.mark.slow
+def test_search_keeps_only_the_best_k_models_after_k_plus_2_trials(tiny_data, tiny_space, tmp_path):
+    url = f"sqlite:///{tmp_path / 'tune.db'}"
+
+    run_tiny_search(tiny_data, url, tmp_path / "cache", tiny_space, 4, keep_top=2)
+
+    study = _study(url)
+    recorded = read_metadata(study)
+    assert (recorded.artifacts, recorded.keep_top) == (str(tmp_path / "tune.db.artifacts"), 2)
+    complete = [t for t in study.trials if t.state.name == "COMPLETE"]
+    assert len(complete) == 4 and all(t.user_attrs.get(MODEL_ARTIFACT) for t in complete)
+    kept = kept_trials(study, 2)
+    ranked = sorted(complete, key=lambda t: (-t.value, t.number))[:2]
+    assert [t.number for t in kept] == [t.number for t in ranked]
+    on_disk = {p.name for p in (tmp_path / "tune.db.artifacts").iterdir()}
+    assert on_disk == {t.user_attrs[MODEL_ARTIFACT] for t in kept}
+    assert all(t.user_attrs["model_bytes"] > 0 and t.user_attrs["model_save_seconds"] < 30 for t in complete)
+
+
+@pytest.mark.slow
+def test_isolated_trial_keeps_its_model_from_the_child(tiny_data, tiny_space, tmp_path):
+    url = f"sqlite:///{tmp_path / 'tune.db'}"
+
+    run_tiny_search(tiny_data, url, tmp_path / "cache", tiny_space, 1, isolate=True)
+
+    (trial,) = _study(url).trials
+    assert trial.state.name == "COMPLETE"
+    assert (tmp_path / "tune.db.artifacts" / trial.user_attrs[MODEL_ARTIFACT]).is_file()
+
+
+@pytest.mark.slow
+def test_keep_top_0_keeps_nothing_and_makes_no_store(tiny_data, tiny_space, tmp_path):
+    url = f"sqlite:///{tmp_path / 'tune.db'}"
+
+    run_tiny_search(tiny_data, url, tmp_path / "cache", tiny_space, 1, keep_top=0)
+
+    (trial,) = _study(url).trials
+    assert MODEL_ARTIFACT not in trial.user_attrs
+    assert not (tmp_path / "tune.db.artifacts").exists()
+
+
+def _start(*args):
+    return CliRunner().invoke(cli, ["start", *map(str, args)], catch_exceptions=False)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("file", "exists and is not a folder"),
+        ("nowhere/deeper", "the parent folder"),
+        ("ftp://host/x", "unknown scheme 'ftp'"),
+        ("s3://bucket/prefix", "pass s3://bucket"),
+        ("", "--artifacts: empty"),
+    ],
+)
+def test_cli_start_bad_artifacts_is_one_error_and_creates_nothing(value, message, tiny_data, tiny_space, tmp_path):
+    (tmp_path / "file").write_text("x")
+    if value in ("file", "nowhere/deeper"):
+        value = str(tmp_path / value)
+
+    result = _start(
+        "--data", tiny_data, "--storage", f"sqlite:///{tmp_path / 'tune.db'}", "--space", tiny_space,
+        "--artifacts", value, "--trials", 1, "--cache-dir", tmp_path / "cache",
+    )  # fmt: skip
+
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: --artifacts") and message in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "space.toml"]  # no store, cache or model folder
+
+
+@pytest.mark.slow
+def test_cli_start_resumed_with_another_store_is_an_error(tiny_data, tiny_space, tmp_path):
+    url = f"sqlite:///{tmp_path / 'tune.db'}"
+    run_tiny_search(tiny_data, url, tmp_path / "cache", tiny_space, 1)
+
+    result = _start(
+        "--data", tiny_data, "--storage", url, "--study", "s", "--space", tiny_space, "--trials", 2,
+        "--max-epochs", 2, "--patience", 2, "--seed", 7, "--pruner", "none",
+        "--artifacts", tmp_path / "elsewhere", "--cache-dir", tmp_path / "cache",
+    )  # fmt: skip
+
+    assert result.exit_code == 2, result.output
+    assert "keeps its models in" in result.stderr and "drop --artifacts, or --force" in result.stderr
+    assert len(_study(url).trials) == 1
