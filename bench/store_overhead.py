@@ -4,7 +4,8 @@ Prints, for SQLite and PostgreSQL: seconds per empty trial (claim under the
 study lock + ask + sampling the default space + one report/should_prune per
 epoch + the user attrs a trial records + tell), the same with TPE over a
 study that already holds 100 trials, the training time of one real trial on
-the demo set, and the overhead as a percentage of it. Then the trials/s that
+the demo set, and the overhead as a percentage of it; what keeping that
+trial's model costs (save + upload to the model store), in ms and MB. Then the trials/s that
 8 concurrent workers of empty trials reach on PostgreSQL through cnntune's
 own trial loop. Goal: overhead <= 1 % of a real trial.
 
@@ -83,8 +84,8 @@ def seconds_per_trial(url: str, *, trials: int, epochs: int, sampler: str, prefi
     return statistics.median(times)
 
 
-def real_trial_seconds(epochs: int) -> float:
-    """One trial of the default hyperparameters on the demo set, `epochs` epochs."""
+def real_trial(epochs: int) -> tuple[float, object]:
+    """One trial of the default hyperparameters on the demo set, `epochs` epochs: its seconds and model."""
     from cnntune.data import demo_data_dir, load_dataset
     from cnntune.model import HParams
     from cnntune.model.training import fit_model
@@ -98,7 +99,22 @@ def real_trial_seconds(epochs: int) -> float:
         num_classes=dataset.num_classes,
         settings=TrainingSettings(max_epochs=epochs, patience=epochs),
     )
-    return result.train_seconds
+    return result.train_seconds, result.model
+
+
+def keeping_a_model(model: object, repeats: int = 5) -> tuple[float, int]:
+    """Median seconds to keep `model` as a trial does (save + upload to a folder store), and its bytes."""
+    from cnntune.search._keeper import ModelKeeper
+
+    seconds, size = [], 0
+    with tempfile.TemporaryDirectory() as tmp:
+        keeper = ModelKeeper(str(Path(tmp) / "models"), keep_top=5)
+        study = optuna.create_study(direction="maximize")
+        for _ in range(repeats):
+            attrs = keeper.keep(study.ask(), model)
+            seconds.append(attrs["model_save_seconds"])
+            size = attrs["model_bytes"]
+    return statistics.median(seconds), size
 
 
 def _concurrent_worker(url: str, name: str, target: int, index: int) -> None:
@@ -158,8 +174,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=8)
     args = parser.parse_args()
 
-    train_seconds = real_trial_seconds(3) / 3 * args.epochs
+    three_epochs, model = real_trial(3)
+    train_seconds = three_epochs / 3 * args.epochs
     print(f"real trial (default hparams, demo set, {args.epochs} epochs, extrapolated from 3): {train_seconds:.1f} s")
+    keep_seconds, keep_bytes = keeping_a_model(model)
+    print(
+        f"keeping its model (save + upload, median of 5): {keep_seconds * 1000:.0f} ms, {keep_bytes / 1e6:.2f} MB "
+        f"= {100 * keep_seconds / train_seconds:.3f} % of the trial (competition size: bench/kept_export.py)"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         backends = {"sqlite": f"sqlite:///{tmp}/bench.db"}
         try:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 import pytest
+from postgres import admin_connection
 from tiny_spaces import WITH_CUTMIX
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -39,3 +41,14 @@ def tiny_space(tmp_path) -> Path:
 @pytest.fixture()
 def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'tune.db'}"
+
+
+@pytest.fixture()
+def pg_url():
+    """A fresh, empty database for this test; its URL in the form users type."""
+    name = f"cnntune_{uuid.uuid4().hex[:12]}"
+    with admin_connection() as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    with admin_connection() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

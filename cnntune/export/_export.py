@@ -31,12 +31,15 @@ from cnntune.export._retrain import (
 )
 from cnntune.export._savedmodel import INPUT_NAME, SAVEDMODEL_DIR, SIGNATURE, check_reload, export_savedmodel
 from cnntune.export._scores import ValidationScores, score_members, validation_record
-from cnntune.export._wrapper import TTA_MODES, build_export_model, member_probabilities
+from cnntune.export._wrapper import TTA_MODES, build_export_model, exported_probabilities, member_probabilities
 from cnntune.model import HParams
 from cnntune.model.training import needs_cnntune, save_for_inference
 from cnntune.storage import best_trial_or_none, load_existing_study, mask_url, read_metadata
 
 KEPT, RETRAINED = "kept", "retrained"
+# The reload check runs the written SavedModel on this many validation images: enough to catch an
+# export that computes something else, a fifth of a pass over the competition's 1,250.
+RELOAD_CHECK_IMAGES = 256
 
 
 @dataclasses.dataclass(frozen=True)
@@ -207,7 +210,7 @@ def _write(
     plain, mirrored = member_probabilities(models, val.images, flipped=tta == "flip")
     if source.plan is None:
         check_values(source.members, plain, val.labels, source.data_dir)
-    probs = model.predict(val.images, batch_size=256, verbose=0)
+    probs = exported_probabilities(plain, mirrored)
     seen = source.plan is not None and source.plan.fit_on != "train"
     scores = score_members(plain, mirrored, probs, val.labels, trial_value=trial.value, seen_in_training=seen)
     validation = validation_record(probs, val.labels, source.num_classes)
@@ -217,7 +220,8 @@ def _write(
         export_savedmodel(model, stage / SAVEDMODEL_DIR, shape)
         for member in source.members:
             save_for_inference(member.model, stage / member.file)
-        diff = check_reload(stage / SAVEDMODEL_DIR, probs, val.images)
+        checked = slice(0, RELOAD_CHECK_IMAGES)
+        diff = check_reload(stage / SAVEDMODEL_DIR, probs[checked], val.images[checked])
         record = _record(source, study_name, storage_url, trial, metadata, shape, tta, scores, diff)
         write_manifest(stage, {**record, "validation": validation})
     source_name = RETRAINED if source.plan is not None else KEPT

@@ -64,6 +64,16 @@ def member_probabilities(
     return out[:k], (out[k:] if flipped else None)
 
 
+def exported_probabilities(plain: np.ndarray, mirrored: np.ndarray | None) -> np.ndarray:
+    """What `build_export_model` computes, from the members' probabilities: their mean over every view.
+
+    Computing it here saves a second pass of every member over the validation
+    split; the SavedModel's reload check then compares its own outputs with these.
+    """
+    views = plain if mirrored is None else np.concatenate([plain, mirrored])
+    return views.mean(axis=0)
+
+
 def _name_members(members: Sequence[keras.Model]) -> None:
     """Renames members member0, member1, ...: names must be unique inside one Keras model."""
     for k, member in enumerate(members):

@@ -9,12 +9,13 @@ in use is one clear error instead of a traceback.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from cnntune.errors import ReportError
-from cnntune.storage import mask_url, open_storage
+from cnntune.storage import default_artifacts, mask_url, open_artifact_store, open_storage, resolve_artifacts
 
 
 class _ThreadedServer(ThreadingMixIn, WSGIServer):
@@ -38,8 +39,13 @@ class DashboardServer:
     `stop()` (tests), or `with DashboardServer(...) as server:`.
     """
 
-    def __init__(self, storage_url: str, host: str = "127.0.0.1", port: int = 8080) -> None:
+    def __init__(
+        self, storage_url: str, host: str = "127.0.0.1", port: int = 8080, *, artifacts: str | None = None
+    ) -> None:
         """Opens the store and binds `host:port` (port 0 = any free port).
+
+        The trials' kept models show in the dashboard from `artifacts` (a folder or
+        s3://bucket), by default the folder beside an SQLite store when it exists.
 
         Raises:
             StorageError: the store cannot be opened (bad URL, missing SQLite file).
@@ -50,7 +56,8 @@ class DashboardServer:
         if not 0 <= port <= 65535:
             raise ReportError(f"--port must be 0..65535, but got {port}")
         self.storage_shown = mask_url(storage_url)
-        app = optuna_dashboard.wsgi(open_storage(storage_url, heartbeat=None, must_exist=True))
+        storage = open_storage(storage_url, heartbeat=None, must_exist=True)
+        app = optuna_dashboard.wsgi(storage, artifact_store=_artifact_store(storage_url, artifacts))
         try:
             self._server = make_server(host, port, app, server_class=_ThreadedServer, handler_class=_QuietHandler)
         except OSError as exc:
@@ -94,3 +101,11 @@ class DashboardServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _artifact_store(storage_url: str, artifacts: str | None) -> Any:
+    """The model store the dashboard shows: `--artifacts`, else the default folder if there is one."""
+    if artifacts is not None:
+        return open_artifact_store(resolve_artifacts(storage_url, artifacts))
+    location = default_artifacts(storage_url)
+    return open_artifact_store(location) if location and Path(location).is_dir() else None

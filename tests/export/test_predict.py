@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+from cli_errors import one_error_line
 from click.testing import CliRunner
 
 from cnntune.cli import cli
@@ -119,38 +120,30 @@ def test_cli_predict_images_folder_labels_every_png_in_sorted_order(exported, ti
     assert f"wrote predictions for {folder} to {out}" in result.stdout
 
 
-def _one_error(result, out):
-    assert result.exit_code == 2, result.output
-    (line,) = result.stderr.strip().splitlines()
-    assert line.startswith("error: ")
-    assert not out.exists()
-    return line
+def _images(folder, **modes_and_sizes):
+    """A plain folder of blank PNGs: name -> (mode, (width, height))."""
+    from PIL import Image
+
+    folder.mkdir()
+    for name, (mode, size) in modes_and_sizes.items():
+        Image.new(mode, size).save(folder / f"{name}.png")
+    return folder
 
 
 def test_cli_predict_images_folder_names_the_first_image_of_another_size(exported, tmp_path):
-    from PIL import Image
-
-    folder = tmp_path / "plain"
-    folder.mkdir()
-    Image.new("RGB", (12, 12)).save(folder / "a.png")
-    Image.new("RGB", (16, 12)).save(folder / "b.png")
+    folder = _images(tmp_path / "plain", a=("RGB", (12, 12)), b=("RGB", (16, 12)))
     out = tmp_path / "s.csv"
 
-    line = _one_error(_invoke("predict", exported.out, "--images", folder, "--out", out), out)
+    line = one_error_line(_invoke("predict", exported.out, "--images", folder, "--out", out), out)
 
     assert f"{folder / 'b.png'}: image is 16x12 (WxH)" in line and "12x12 (the size the model" in line
 
 
 def test_cli_predict_image_with_alpha_for_a_model_that_saw_none_is_an_error(exported, tmp_path):
-    from PIL import Image
-
-    folder = tmp_path / "plain"
-    folder.mkdir()
-    Image.new("RGB", (12, 12)).save(folder / "a.png")
-    Image.new("RGBA", (12, 12)).save(folder / "b.png")
+    folder = _images(tmp_path / "plain", a=("RGB", (12, 12)), b=("RGBA", (12, 12)))
     out = tmp_path / "s.csv"
 
-    line = _one_error(_invoke("predict", exported.out, "--images", folder, "--out", out), out)
+    line = one_error_line(_invoke("predict", exported.out, "--images", folder, "--out", out), out)
 
     assert f"{folder / 'b.png'}: the image carries alpha" in line
 
@@ -163,7 +156,7 @@ def test_cli_predict_images_folder_errors(exported, tiny_data, tmp_path, case):
     out = tmp_path / "s.csv"
     extra = ["--data", tiny_data] if case == "both" else []
 
-    line = _one_error(_invoke("predict", exported.out, "--images", folder, "--out", out, *extra), out)
+    line = one_error_line(_invoke("predict", exported.out, "--images", folder, "--out", out, *extra), out)
 
     expected = {
         "empty": f"{folder}: no .png images in this folder",

@@ -100,3 +100,23 @@ def test_cli_start_resumed_with_another_store_is_an_error(tiny_data, tiny_space,
     assert result.exit_code == 2, result.output
     assert "keeps its models in" in result.stderr and "drop --artifacts, or --force" in result.stderr
     assert len(_study(url).trials) == 1
+
+
+def test_s3_store_without_boto3_is_one_clear_error(monkeypatch):
+    import sys
+
+    from cnntune.errors import StorageError
+    from cnntune.storage import resolve_artifacts
+
+    monkeypatch.setitem(sys.modules, "boto3", None)  # as if not installed
+
+    with pytest.raises(StorageError, match=r"boto3 is not installed \(pip install 'cnntune\[s3\]'\)"):
+        resolve_artifacts("sqlite:///tune.db", "s3://bucket")
+
+
+def test_default_store_is_beside_an_sqlite_file_and_none_for_a_server(tmp_path):
+    from cnntune.storage import default_artifacts
+
+    assert default_artifacts(f"sqlite:///{tmp_path / 'a.db'}") == str(tmp_path / "a.db.artifacts")
+    assert default_artifacts("sqlite:///:memory:") == ""
+    assert default_artifacts("postgresql://u:pw@host/db") == ""

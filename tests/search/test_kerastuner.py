@@ -81,6 +81,7 @@ def test_export_best_exports_a_keras_tuner_trial(kt_study, tiny_data):
         out=kt_study["root"] / "export",
         data_dir=tiny_data,
         cache_dir=kt_study["cache"],
+        retrain=True,  # KerasTuner keeps its weights in its own folder, not in the study's model store
     )
 
     study = optuna.load_study(study_name="s", storage=kt_study["url"])
