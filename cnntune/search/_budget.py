@@ -135,6 +135,7 @@ def make_pricer(dataset: Any, training: Any, plan: BudgetPlan, cache_dir: Path, 
         threads=tf.config.threading.get_intra_op_parallelism_threads() or None,
         mixed_precision=training.mixed_precision,
         jit_compile=training.jit,
+        deadline=plan.deadline,  # a cold calibration must not eat a small budget whole
     )
     measured = [] if study is None else recorded_observations(study, len(dataset.train), len(dataset.validation))
     if measured:

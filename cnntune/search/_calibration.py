@@ -43,6 +43,7 @@ _EVAL_BATCH_MIN = 256  # fit_model evaluates in batches of max(batch_size, 256)
 # Trials' batch sizes: on a CPU a batch of 100x100 activations outgrows the caches past ~32 images and
 # the cost per image rises, so calibrate where trials run; two sizes separate the per-step overhead.
 _BATCH_SIZES = (32, 128)
+_POINTS_PER_MODEL = len(_BATCH_SIZES) + 1  # a training observation per batch size, one evaluation
 # Of very different character, so the fit can tell compute from memory traffic (train GFLOP and
 # activations per 100x100 image); cheap enough to time at batch 128 in seconds:
 _REFERENCE_MODELS = (
@@ -188,6 +189,7 @@ def calibrate(
     steps: int = 3,
     mixed_precision: bool = False,
     jit_compile: bool | str = "auto",
+    deadline: float | None = None,
 ) -> TimeModel:
     """The time model of this device for images of `image_shape`, from the cache or measured now.
 
@@ -210,6 +212,9 @@ def calibrate(
         steps: timed steps per model, batch size and phase.
         mixed_precision: build the models in float16 compute, as the trials will.
         jit_compile: as `compile_model` takes it, as the trials will.
+        deadline: a `time.monotonic()` instant (the budget's): past it, no further reference
+            model is measured and the time model is fitted on those already timed (at least
+            one); such a partial calibration is not cached, so the next run measures it all.
     """
     image_shape = _check_calibration(image_shape, n_classes, threads, device, steps)
     import tensorflow as tf
@@ -236,21 +241,32 @@ def calibrate(
         return cached
     start = time.perf_counter()
     with tf.device(device) if device else contextlib.nullcontext():
-        points = _measure(image_shape, n_classes, steps, mixed_precision=mixed_precision, jit_compile=jit_compile)
+        points = _measure(
+            image_shape, n_classes, steps, mixed_precision=mixed_precision, jit_compile=jit_compile, deadline=deadline
+        )
     model = TimeModel.fit(points)
-    _write_cache(path, {"key": key, "seconds": time.perf_counter() - start, "time_model": model.to_dict()})
+    if len(points) == _POINTS_PER_MODEL * len(_REFERENCE_MODELS):
+        _write_cache(path, {"key": key, "seconds": time.perf_counter() - start, "time_model": model.to_dict()})
     return model
 
 
 def _measure(
-    image_shape: tuple[int, int, int], n_classes: int, steps: int, *, mixed_precision: bool, jit_compile: bool | str
+    image_shape: tuple[int, int, int],
+    n_classes: int,
+    steps: int,
+    *,
+    mixed_precision: bool,
+    jit_compile: bool | str,
+    deadline: float | None = None,
 ) -> list[EpochObservation]:
-    """Times every reference model: a training observation per batch size, one evaluation observation."""
+    """Times every reference model (until `deadline`): a training observation per batch size, one evaluation."""
     from cnntune.model.training import build_model, compile_model
 
     rng = np.random.default_rng(0)
     points = []
     for hp in _REFERENCE_MODELS:
+        if points and deadline is not None and time.monotonic() >= deadline:
+            break
         model = build_model(hp, image_shape, n_classes, mixed_precision=mixed_precision)
         compile_model(model, hp, steps_per_epoch=steps, epochs=1, jit_compile=jit_compile)
         cost = model_cost(model)

@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from cnntune.errors import SearchInterrupted
 from cnntune.search._budget_plan import format_seconds
 from cnntune.search._interrupts import stop_signals
-from cnntune.search.trial import SKIPPED, TOO_COSTLY
+from cnntune.search.trial import SKIPPED, TOO_COSTLY, counts_toward_target
 
 SKIP_HINT_AFTER = 5  # too-costly trials in a row before the view suggests a smaller trial or a bigger budget
 BATCH_PROGRESS_AFTER = 10.0  # seconds into an epoch before batches are counted on the status line
@@ -67,6 +67,7 @@ class LiveView:
         self._budget: Any = None
         self._priced: dict[str, Any] = {}
         self._skipped_in_a_row = 0
+        self._trial_seconds: list[float] = []  # wall seconds of the trials this run trained to the end
 
     def search_started(self, study_name: str, target: int, finished: int, where: str) -> None:
         self.console.print(
@@ -135,6 +136,8 @@ class LiveView:
 
     def trial_finished(self, trial: Any, best: Any | None, finished: int) -> None:
         self.console.print(format_trial_line(trial, best))
+        if counts_toward_target(trial) and trial.duration is not None:
+            self._trial_seconds.append(trial.duration.total_seconds())
         too_costly = trial.user_attrs.get(SKIPPED) == TOO_COSTLY
         self._skipped_in_a_row = self._skipped_in_a_row + 1 if too_costly else 0
         if self._skipped_in_a_row == SKIP_HINT_AFTER:
@@ -153,8 +156,21 @@ class LiveView:
         if self._task is None:
             return
         if self._budget is not None:
-            text = f"{format_seconds(self._budget.time_left())} of budget left · {text}"
+            left = self._budget.time_left()
+            more = expected_more_trials(left, self._trial_seconds)
+            fits = "" if more is None else f" (~{more} more trial{'s' if more != 1 else ''} at this pace)"
+            text = f"{format_seconds(left)} of budget left{fits} · {text}"
         self.progress.update(self._task, status=text)
+
+
+def expected_more_trials(seconds_left: float, trial_seconds: list[float]) -> int | None:
+    """How many more trials fit in what is left, at the median pace of those finished so far (None before one).
+
+    Measured, not guessed: the trials this run trained, pruned ones included, as they ran.
+    """
+    if not trial_seconds:
+        return None
+    return int(seconds_left // max(statistics.median(trial_seconds), 1e-9))
 
 
 def format_trial_line(trial: Any, best: Any | None) -> str:

@@ -230,7 +230,9 @@ def test_deadline_mid_trial_keeps_the_best_finished_epoch(tiny_data, tiny_space,
     dataset = load_dataset(tiny_data, cache_dir=tmp_path / "cache")
     study = optuna.create_study(direction="maximize")
     trial = study.ask()
-    budget = Budget.starting_now(4.0)
+    import keras  # noqa: F401 - imported before the clock starts: the budget is for training, not imports
+
+    budget = Budget.starting_now(8.0)  # the first epoch traces: seconds on a loaded 2-core machine
     keeper = ModelKeeper(str(tmp_path / "models"), keep_top=5)
     value = train_trial(
         trial,
@@ -241,8 +243,10 @@ def test_deadline_mid_trial_keeps_the_best_finished_epoch(tiny_data, tiny_space,
         budget=budget,
         keeper=keeper,
     )
-    assert time.monotonic() < budget.end + 2.0
+    ended = time.monotonic()
     attrs = study.tell(trial, value).user_attrs
+    # the batch in flight, then keeping the best epoch's model (timed and recorded apart)
+    assert ended < budget.end + 2.0 + attrs["model_save_seconds"], (ended - budget.end, attrs["model_save_seconds"])
     assert attrs["stopped"] == "budget deadline" and 1 <= attrs["epochs_run"] < 100_000
     assert value == pytest.approx(max(attrs["history"]["val_accuracy"]), abs=1e-6)
     assert attrs["best_epoch"] == 1 + attrs["history"]["val_accuracy"].index(max(attrs["history"]["val_accuracy"]))

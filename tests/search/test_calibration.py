@@ -174,3 +174,14 @@ def test_time_model_a_heavier_observation_pulls_the_fit_further():
         return model.refined(point).predict_epoch_seconds(cost, n_train=12_500, n_val=1_250, batch_size=64)
 
     assert before < after(1.0) < after(4.0) < 2 * before
+
+
+@pytest.mark.slow
+def test_calibrate_past_its_deadline_times_one_model_and_caches_nothing(tmp_path):
+    import time
+
+    model = calibrate(_SHAPE, 3, cache_dir=tmp_path, threads=None, steps=2, deadline=time.monotonic())
+
+    assert len(model.points) == 3  # the first reference model only: 2 training batch sizes + 1 evaluation
+    assert model.predict_epoch_seconds(model.points[0].cost, n_train=1000, n_val=100, batch_size=64) > 0
+    assert not list((tmp_path / "calibration").glob("*.json"))  # the next run measures it all

@@ -102,3 +102,34 @@ def test_live_view_suggests_a_smaller_trial_after_five_too_costly_ones_in_a_row(
     for _ in range(SKIP_HINT_AFTER):
         view.trial_finished(skipped, None, 1)
     assert out.getvalue().count("lower --max-epochs") == 1
+
+
+def test_expected_more_trials_follows_the_median_pace_of_finished_ones():
+    from cnntune.search.live_view import expected_more_trials
+
+    assert expected_more_trials(600.0, []) is None  # nothing measured yet: nothing promised
+    assert expected_more_trials(600.0, [100.0, 300.0, 200.0]) == 3
+    assert expected_more_trials(50.0, [100.0]) == 0
+
+
+def test_live_view_status_says_how_many_more_trials_fit_in_the_budget():
+    import datetime
+
+    from cnntune.search._budget_plan import Budget
+
+    view = LiveView(Console(file=io.StringIO(), width=200, color_system=None))
+    view.search_started("s", 10, 0, "here")
+    view.budget_started(Budget.starting_now(1000.0))
+    trained = _trial(0, TrialState.COMPLETE, 0.5)
+    trained.datetime_start = datetime.datetime(2026, 1, 1, 0, 0, 0)
+    trained.datetime_complete = trained.datetime_start + datetime.timedelta(seconds=300)
+    skipped = _trial(1, TrialState.PRUNED, skipped="too costly")  # never trained: not a pace
+    skipped.datetime_start, skipped.datetime_complete = trained.datetime_start, trained.datetime_complete
+
+    view.trial_finished(trained, trained, 1)
+    view.trial_finished(skipped, trained, 1)
+    view.trial_started(2, 8)
+
+    status = view.progress.tasks[0].fields["status"]
+    view.search_ended()
+    assert "of budget left (~3 more trials at this pace) · trial 2: starting" in status
