@@ -7,6 +7,7 @@ are imported inside the commands that need them so `tune --help` is instant.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -38,6 +39,19 @@ def _console():
     from rich.console import Console
 
     return Console() if sys.stdout.isatty() else Console(width=160)
+
+
+@contextlib.contextmanager
+def _optuna_quiet():
+    """Optuna's INFO logs off for the block (restored after): a command prints its own result."""
+    import optuna
+
+    verbosity = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        yield
+    finally:
+        optuna.logging.set_verbosity(verbosity)
 
 
 def _default_cache_dir() -> Path:
@@ -89,7 +103,10 @@ def cli() -> None:
 
 @cli.group(cls=_Group)
 def data() -> None:
-    """Check, synthesize and explore data sets in the competition layout."""
+    """Check, synthesize and explore data sets.
+
+    The competition layout: train.csv, validation.csv, test.csv and the folders of their PNGs.
+    """
 
 
 @data.command("check")
@@ -104,7 +121,10 @@ def data() -> None:
 )
 @cache_dir_option
 def data_check(data_dir: Path, channels: str, num_classes: int | None, cache_dir: Path) -> None:
-    """Validate DATA_DIR's splits, fill the image cache and print a summary."""
+    """Validate a data set and print a summary.
+
+    DATA_DIR's CSVs and images are checked, and the image cache is filled.
+    """
     from cnntune.data import check_data, format_summary
 
     summary = check_data(data_dir, channels=channels, num_classes=num_classes, cache_dir=cache_dir)
@@ -113,12 +133,19 @@ def data_check(data_dir: Path, channels: str, num_classes: int | None, cache_dir
 
 @data.command("synth")
 @click.argument("out", type=click.Path(path_type=Path))
-@click.option("--train", "n_train", type=click.IntRange(min=1), default=1500, show_default=True)
-@click.option("--validation", "n_validation", type=click.IntRange(min=1), default=300, show_default=True)
-@click.option("--test", "n_test", type=click.IntRange(min=1), default=300, show_default=True)
+@click.option("--train", "n_train", type=click.IntRange(min=1), default=1500, show_default=True, help="Train images.")
+@click.option(
+    "--validation",
+    "n_validation",
+    type=click.IntRange(min=1),
+    default=300,
+    show_default=True,
+    help="Validation images.",
+)
+@click.option("--test", "n_test", type=click.IntRange(min=1), default=300, show_default=True, help="Test images.")
 @click.option("--size", type=click.IntRange(min=8), default=32, show_default=True, help="Image side, pixels.")
-@click.option("--classes", type=click.IntRange(min=2, max=8), default=5, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--classes", type=click.IntRange(min=2, max=8), default=5, show_default=True, help="Classes (2-8).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the generator: same seed, same images.")
 @click.option(
     "--alpha/--no-alpha",
     default=False,
@@ -244,8 +271,14 @@ def space_init(file: Path, force: bool, demo: bool) -> None:
     "--trials",
     type=click.IntRange(min=1),
     default=None,
-    help=f"Finished trials the study should reach (re-running resumes) [default: {DEFAULT_TRIALS}; "
-    "with --budget, no cap].",
+    help=f"Finished trials the study should have in all, counting earlier runs (re-running resumes) "
+    f"[default: {DEFAULT_TRIALS}; with --budget, no cap].",
+)
+@click.option(
+    "--more",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Instead of --trials: this many finished trials more than the study has now.",
 )
 @timeout_option
 @click.option(
@@ -289,7 +322,12 @@ def space_init(file: Path, force: bool, demo: bool) -> None:
     show_default=True,
     help="A new study's first trials are known-good recipes its space can express.",
 )
-@study_option
+@click.option(
+    "--study",
+    "study_name",
+    default=None,
+    help="Study name (default: the data folder's name; demo for the demo set).",
+)
 @storage_option
 @click.option(
     "--space",
@@ -324,7 +362,9 @@ def space_init(file: Path, force: bool, demo: bool) -> None:
     type=click.Choice(PRUNERS),
     default=SEARCH.pruner,
     show_default=True,
-    help="Cuts poor trials early; median (after a third of --max-epochs) measured better below ~50 trials.",
+    help="Cuts poor trials early, judged by val_accuracy per epoch: hyperband (rungs of epochs, reduction 3), "
+    "halving (successive halving), median (below the median of earlier trials at the same epoch, after "
+    "a third of --max-epochs), none.",
 )
 @click.option(
     "--seed",
@@ -373,6 +413,7 @@ def space_init(file: Path, force: bool, demo: bool) -> None:
 def start(
     data_dir,
     trials,
+    more,
     timeout,
     budget,
     trial_share,
@@ -402,7 +443,12 @@ def start(
     max_retry,
     cache_dir,
 ) -> None:
-    """Run (or resume) a study until it has --trials finished trials, or --budget is spent."""
+    """Run or resume a search.
+
+    Trials are trained until the study has --trials finished ones (its total,
+    counting earlier runs; --more N for N beyond them), or --budget is spent.
+    Progress goes to stderr, the final summary to stdout.
+    """
     started = time.monotonic()  # --budget counts the whole command, start-up included
     from cnntune.model import import_tensorflow_quietly
     from cnntune.report import search_summary_text
@@ -450,8 +496,9 @@ def start(
             started=started,
             artifacts=artifacts,
             keep_top=keep_top,
+            more=more,
         )
-    view.console.print(search_summary_text(summary))
+    click.echo(search_summary_text(summary))  # the result: stdout (progress went to stderr)
     if export_to is not None:
         _export(summary, storage_url, export_to, force=replace_export, cache_dir=cache_dir)
 
@@ -518,7 +565,7 @@ def worker(
             heartbeat=_heartbeat(heartbeat_interval, grace_period, max_retry),
             reporter=view,
         )
-    view.console.print(search_summary_text(summary))
+    click.echo(search_summary_text(summary))  # the result: stdout (progress went to stderr)
 
 
 @cli.command("enqueue")
@@ -526,7 +573,10 @@ def worker(
 @study_option
 @storage_option
 def enqueue(file, study_name, storage_url) -> None:
-    """Add FILE's params (TOML or JSON) to a study as its next trial."""
+    """Queue FILE's params as the study's next trial.
+
+    FILE is TOML or JSON: a table of params, or a space fixing each (tune best).
+    """
     from cnntune.search import enqueue_file
 
     name, params = enqueue_file(storage_url, study_name, file)
@@ -539,7 +589,7 @@ def enqueue(file, study_name, storage_url) -> None:
 @storage_option
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def delete(study_name, storage_url, yes) -> None:
-    """Delete a study and all its trials."""
+    """Delete a study, its trials and kept models."""
     from cnntune.storage import delete_study, mask_url
 
     if not yes:
@@ -561,10 +611,14 @@ def delete(study_name, storage_url, yes) -> None:
     "else the copy shares the source's].",
 )
 def copy(from_url, to_url, study_name, to_study, artifacts) -> None:
-    """Copy a study with its trials and kept models to another store."""
+    """Copy a study, its trials and kept models.
+
+    To another store, e.g. SQLite to PostgreSQL.
+    """
     from cnntune.storage import copy_study, mask_url
 
-    copied = copy_study(from_url, to_url, study_name, to_study, artifacts=artifacts)
+    with _optuna_quiet():  # its "A new study created" line is not this command's output
+        copied = copy_study(from_url, to_url, study_name, to_study, artifacts=artifacts)
     click.echo(f"copied study {study_name!r} ({copied.trials} trials) to {mask_url(to_url)}")
     if copied.shared:
         click.echo(f"its kept models stay in {copied.artifacts}, shared with the source: deleting either deletes them")
@@ -626,7 +680,11 @@ def copy(from_url, to_url, study_name, to_study, artifacts) -> None:
 def export_best(
     study_name, storage_url, out, top, retrain, epochs, seeds, fit_on, tta, force, data_dir, cache_dir
 ) -> None:
-    """Export the best trial's kept model as a SavedModel (uint8 images in, probabilities out)."""
+    """Export the best trial as a SavedModel.
+
+    Its kept model by default (no training), --top K for an ensemble, --retrain
+    to train it again. uint8 images in, class probabilities out.
+    """
     from cnntune.model import import_tensorflow_quietly
 
     import_tensorflow_quietly()
@@ -683,7 +741,10 @@ def export_best(
 )
 @click.option("--proba", is_flag=True, help="Add a probability column per class (p0..pK-1).")
 def predict(model_dir, data_dir, images_dir, split, out, proba) -> None:
-    """Classify a split's images with an exported model (MODEL_DIR) and write the submission CSV."""
+    """Label images with an exported model: a CSV.
+
+    MODEL_DIR is a folder `tune export-best` wrote; the CSV is the Kaggle submission format.
+    """
     from cnntune.model import import_tensorflow_quietly
 
     import_tensorflow_quietly()
@@ -694,28 +755,66 @@ def predict(model_dir, data_dir, images_dir, split, out, proba) -> None:
     click.echo(f"wrote predictions for {shown} to {path}")
 
 
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="table for people; json or csv (stable keys, see README) for scripts.",
+)
+
+
 @cli.command("status")
 @study_option
 @storage_option
-def status(study_name, storage_url) -> None:
+@format_option
+def status(study_name, storage_url, fmt) -> None:
     """Table of a study's trials and its best trial."""
-    from cnntune.report import best_trial_text, status_table
+    from cnntune.report import best_trial_text, format_status, status_table
     from cnntune.storage import study_status
 
     result = study_status(storage_url, study_name or None)  # --study "" means the only study, as it always did
+    if fmt != "table":
+        click.echo(format_status(result, fmt))
+        return
     console = _console()
-    console.print(status_table(result))
+    console.print(status_table(result, width=console.width))
     console.print(best_trial_text(result))
+
+
+@cli.command("best")
+@study_option
+@storage_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["toml", "json"]),
+    default="toml",
+    show_default=True,
+    help="toml: a space file fixing the best params (for --space and tune enqueue); json: number, value, params.",
+)
+def best(study_name, storage_url, fmt) -> None:
+    """Print the best trial's number, value and params."""
+    from cnntune.report import format_best
+    from cnntune.storage import best_configuration
+
+    click.echo(format_best(best_configuration(storage_url, study_name or None), fmt))
 
 
 @cli.command("studies")
 @storage_option
-def studies(storage_url) -> None:
+@format_option
+def studies(storage_url, fmt) -> None:
     """Every study in the store, with counts and best value."""
-    from cnntune.report import studies_table
+    from cnntune.report import format_studies, studies_table
     from cnntune.storage import list_studies
 
-    _console().print(studies_table(list_studies(storage_url)))
+    rows = list_studies(storage_url)
+    if fmt != "table":
+        click.echo(format_studies(rows, fmt))
+        return
+    _console().print(studies_table(rows))
 
 
 # ----------------------------------------------------------------------------- observe
@@ -736,12 +835,18 @@ def studies(storage_url) -> None:
     show_default=True,
     help="Port to listen on (0 = any free port).",
 )
-def dashboard(storage_url, host, port) -> None:
+@click.option(
+    "--artifacts",
+    default=None,
+    metavar="URL",
+    help="The kept models to show (a folder or s3://bucket) [default: beside an SQLite store].",
+)
+def dashboard(storage_url, host, port, artifacts) -> None:
     """Serve optuna-dashboard on the study store until Ctrl-C."""
     from cnntune.report import DashboardServer
     from cnntune.search import stop_signals
 
-    server = DashboardServer(storage_url, host, port)
+    server = DashboardServer(storage_url, host, port, artifacts=artifacts)
     click.echo(f"optuna-dashboard at {server.url} on {server.storage_shown} (Ctrl-C to stop)")
     try:
         with stop_signals():  # Ctrl-C, or SIGTERM from `docker stop`
@@ -769,9 +874,16 @@ def dashboard(storage_url, host, port) -> None:
     help="An exported model's folder: adds its confusion matrix and per-class accuracy.",
 )
 def report(study_name, storage_url, out, model_dir) -> None:
-    """Write one HTML report of a study: history, learning curves, importances, knobs."""
+    """Write an offline HTML report of a study.
+
+    History, learning curves, importances, parallel coordinates and slices.
+    """
     from cnntune.report import write_report
 
+    if model_dir is not None:  # reading an export's record goes through cnntune.export, which loads TensorFlow
+        from cnntune.model import import_tensorflow_quietly
+
+        import_tensorflow_quietly()
     click.echo(f"wrote {write_report(storage_url, study_name, out, model_dir=model_dir)}")
 
 
@@ -789,7 +901,10 @@ def report(study_name, storage_url, out, model_dir) -> None:
 @channels_option
 @cache_dir_option
 def data_explore(data_dir: Path, out: Path, channels: str, cache_dir: Path) -> None:
-    """Write one HTML page about DATA_DIR: classes, samples, colour histograms, embedding, spectra."""
+    """Write an HTML page about a data set.
+
+    DATA_DIR's classes, samples, colour histograms, embedding and spectra.
+    """
     from cnntune.report import write_explore_report
 
     result = write_explore_report(data_dir, out, channels=channels, cache_dir=cache_dir)
@@ -815,7 +930,10 @@ def data_explore(data_dir: Path, out: Path, channels: str, cache_dir: Path) -> N
 @storage_option
 @cache_dir_option
 def baseline(data_dir: Path, channels: str, max_train: int, study_name, storage_url, cache_dir: Path) -> None:
-    """Pixel-level baselines on DATA_DIR's splits: the floor a CNN study must beat (needs cnntune[baselines])."""
+    """Pixel-level baselines: the floor to beat.
+
+    On DATA_DIR's splits; a CNN study must beat them (needs cnntune[baselines]).
+    """
     from cnntune.baselines import baseline_data, format_baselines, record_baselines
     from cnntune.storage import load_existing_study, mask_url
 

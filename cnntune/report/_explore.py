@@ -109,7 +109,8 @@ def explore_sections(e: Exploration) -> list[Section]:
             "Mean log-amplitude spectrum per class",
             note(
                 "Generator artifacts (gratings, upsampling, block edges) concentrate at a few frequencies: "
-                "bright spots in the difference row."
+                "bright spots in the difference row. The zero frequency (the centre pixel) is masked: "
+                "each image's mean brightness is removed first, so it is 0 by construction and says nothing."
             )
             + _draw(lambda: figures.spectra_figure(e.spectra), "spectra"),
         ),

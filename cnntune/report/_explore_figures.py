@@ -163,20 +163,27 @@ def means_figure(means: MeanImages) -> Any:
 
 
 def spectra_figure(spectra: Spectra) -> Any:
-    """Row 1: each class's mean log-amplitude spectrum; row 2: minus the mean over all classes."""
+    """Row 1: each class's mean log-amplitude spectrum; row 2: minus the mean over all classes.
+
+    The zero frequency is masked (a gap): each image's mean is removed first, so
+    it is 0 by construction, and left in it would be the darkest pixel and
+    stretch the colour scale down to a value no image has.
+    """
     from plotly.subplots import make_subplots
 
     classes = len(spectra.images_per_class)
     titles = [f"class {k}" for k in range(classes)] + [f"class {k} − all" for k in range(classes)]
     fig = make_subplots(rows=2, cols=classes, subplot_titles=titles, vertical_spacing=0.1)
+    per_class = _masked(spectra.per_class, spectra.zero_frequency)
+    difference = _masked(spectra.difference, spectra.zero_frequency)
     for k in range(classes):
-        fig.add_heatmap(z=spectra.per_class[k], coloraxis="coloraxis", row=1, col=k + 1)
-        fig.add_heatmap(z=spectra.difference[k], coloraxis="coloraxis2", row=2, col=k + 1)
-    limit = _robust_limit(spectra.difference)
+        fig.add_heatmap(z=per_class[k], coloraxis="coloraxis", row=1, col=k + 1)
+        fig.add_heatmap(z=difference[k], coloraxis="coloraxis2", row=2, col=k + 1)
+    limit = _robust_limit(difference)
     _square_axes(fig, heatmap_rows=(1, 2), cols=classes)
     used = _used(spectra.images_per_class, spectra.total_per_class)
     return fig.update_layout(
-        title=f"Mean log-amplitude spectrum of the luminance, zero frequency centred, {used}",
+        title=f"Mean log-amplitude spectrum of the luminance, zero frequency centred (masked), {used}",
         coloraxis={"colorscale": "Viridis", "colorbar": {"title": "log |F|", "y": 0.78, "len": 0.45}},
         coloraxis2={
             "colorscale": "RdBu_r",
@@ -186,6 +193,13 @@ def spectra_figure(spectra: Spectra) -> Any:
         },
         height=560,
     )
+
+
+def _masked(maps: np.ndarray, at: tuple[int, int]) -> np.ndarray:
+    """A float copy of `maps` (..., H, W) with NaN at pixel `at`: plotly leaves NaN cells blank."""
+    out = maps.astype(np.float32, copy=True)
+    out[..., at[0], at[1]] = np.nan
+    return out
 
 
 def _square_axes(fig: Any, *, heatmap_rows, cols: int) -> None:
@@ -200,7 +214,7 @@ def _square_axes(fig: Any, *, heatmap_rows, cols: int) -> None:
 
 def _robust_limit(difference: np.ndarray) -> float:
     """Symmetric colour-scale limit of a difference map: a high percentile of |difference|, not its max."""
-    return max(float(np.percentile(np.abs(difference), _CLIP_PERCENTILE)), 1e-6)
+    return max(float(np.nanpercentile(np.abs(difference), _CLIP_PERCENTILE)), 1e-6)
 
 
 def _used(used: tuple[int, ...], total: tuple[int, ...]) -> str:

@@ -15,13 +15,19 @@ from typing import Any
 from cnntune import __version__
 from cnntune.baselines import BaselineResult
 from cnntune.errors import ReportError
-from cnntune.report import _curves, _sections
+from cnntune.report import _curves, _importance, _parallel, _sections
 from cnntune.report._page import Section, check_out, drawn, esc, figure_html, note, render_page, table, write_atomically
 from cnntune.report._validation import Validation, confusion_figure, per_class_figure, read_validation
 from cnntune.storage import load_existing_study, mask_url
 
 # Section ids double as anchors in the page and as markers tests look for.
 SECTION_IDS = ("summary", "history", "learning-curves", "importance", "parallel", "slice", "validation")
+
+_TRAINING_NOTE = (
+    "Solid: validation; dashed: training, the mean over each epoch with augmentation and dropout on "
+    "(so early on it can sit below validation). Training far above validation: overfitting; "
+    "both low and flat: underfitting."
+)
 
 # This page's CSS, after the rules it shares with `tune data explore`.
 _CSS = """\
@@ -87,7 +93,7 @@ def study_sections(study: Any) -> list[Section]:
     has_complete = summary.counts["COMPLETE"] > 0
     knobs = _sections.knobs_present(study)
     curves = _curves.learning_curves(study)
-    importance = _sections.importance(study)
+    importance = _importance.importance(study)
     no_complete = note("No completed trial yet.")
     no_knobs = note(f"No completed trial sampled any of the main knobs ({', '.join(_sections.KNOBS)}).")
     return [
@@ -100,21 +106,17 @@ def study_sections(study: Any) -> list[Section]:
         Section(
             "learning-curves",
             "Learning curves",
-            drawn(lambda: _curves.learning_curves_figure(curves), "learning-curves-plot")
+            note(_TRAINING_NOTE) + drawn(lambda: _curves.learning_curves_figure(curves), "learning-curves-plot")
             if curves
             else note("No trial reported a per-epoch value yet."),
         ),
-        Section(
-            "importance",
-            "Hyperparameter importance",
-            note(importance.note)
-            if importance.note
-            else drawn(lambda: _sections.importance_figure(study), "importance-plot"),
-        ),
+        Section("importance", "Hyperparameter importance", importance_html(importance)),
         Section(
             "parallel",
             "Parallel coordinates",
-            drawn(lambda: _sections.parallel_figure(study, knobs), "parallel-plot") if knobs else no_knobs,
+            drawn(lambda: _parallel.parallel_figure(_parallel.parallel_coordinates(study, knobs)), "parallel-plot")
+            if knobs
+            else no_knobs,
         ),
         Section(
             "slice",
@@ -122,6 +124,15 @@ def study_sections(study: Any) -> list[Section]:
             drawn(lambda: _sections.slice_figure(study, knobs), "slice-plot") if knobs else no_knobs,
         ),
     ]
+
+
+def importance_html(importance: _importance.Importance) -> str:
+    """The importance chart, after the caveat when some importances rest on few trials; or the note why none."""
+    if importance.note:
+        return note(importance.note)
+    caveat = _importance.few_trials_note(importance)
+    chart = drawn(lambda: _importance.importance_figure(importance), "importance-plot")
+    return (note(caveat) if caveat else "") + chart
 
 
 def validation_section(validation: Validation) -> Section:
@@ -150,7 +161,7 @@ def summary_html(summary: _sections.Summary) -> str:
     else:
         epochs = "-" if best.epochs_run is None else str(best.epochs_run)
         if best.best_epoch is not None:
-            epochs += f" (best at epoch {best.best_epoch + 1})"
+            epochs += f" (best at epoch {best.best_epoch})"  # stored 1-based
         rows += [
             ("best trial", f"#{best.number}: val_accuracy {best.value:.4f}"),
             ("best trial epochs", epochs),

@@ -2,8 +2,9 @@
 
 Following optuna's `visualization/`, a section's data is computed by one
 function (a NamedTuple, what tests check) and drawn by another. Where
-`optuna.visualization` already draws the figure (optimization history,
-importances, parallel coordinates, slices), it is used as is.
+`optuna.visualization` already draws the figure well (optimization history,
+slices), it is used as is; importances and parallel coordinates have modules
+of their own (`_importance`, `_parallel`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from typing import Any, NamedTuple
 from cnntune.baselines import BaselineResult, read_baselines
 from cnntune.storage import best_trial_or_none
 
-MIN_TRIALS_FOR_IMPORTANCE = 4  # fewer completed trials give importances that are noise
 KNOBS = ("depth", "base_width", "learning_rate", "cutout_p", "cutmix_p")  # the knobs worth a plot each
 STATES = ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING")
 
@@ -25,7 +25,7 @@ class BestTrial(NamedTuple):
     value: float
     params: dict[str, Any]
     epochs_run: int | None
-    best_epoch: int | None  # 0-based, as Keras counts
+    best_epoch: int | None  # 1-based, as stored (`cnntune.search.trial.BEST_EPOCH`) and as Keras prints
     seconds: float | None  # wall time of the trial, data loading included
     train_seconds: float | None
     param_count: int | None
@@ -72,11 +72,6 @@ class Summary(NamedTuple):
     timing: Timing | None = None  # estimated vs measured epoch times of the priced trials
 
 
-class Importance(NamedTuple):
-    importances: dict[str, float]  # empty when skipped
-    note: str | None  # why there is no plot, shown instead of it
-
-
 def summary(study: Any) -> Summary:
     """Counts by state, the best trial with its epochs and time, total compute time."""
     trials = study.get_trials(deepcopy=False)
@@ -120,32 +115,6 @@ def _best_trial(study: Any) -> BestTrial | None:
     )
 
 
-def completed_count(study: Any) -> int:
-    from optuna.trial import TrialState
-
-    return len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
-
-
-def importance(study: Any) -> Importance:
-    """Parameter importances, or the note saying why they are left out."""
-    import optuna
-
-    complete = completed_count(study)
-    if complete < MIN_TRIALS_FOR_IMPORTANCE:
-        return Importance(
-            {},
-            f"Hyperparameter importance needs at least {MIN_TRIALS_FOR_IMPORTANCE} completed trials; "
-            f"this study has {complete}.",
-        )
-    try:
-        values = optuna.importance.get_param_importances(study)
-    except Exception as exc:  # any failure only drops this section, never the report
-        return Importance({}, f"Hyperparameter importance could not be computed: {type(exc).__name__}: {exc}")
-    if not values:
-        return Importance({}, "Hyperparameter importance: no parameter is shared by all completed trials.")
-    return Importance(dict(values), None)
-
-
 def knobs_present(study: Any) -> list[str]:
     """The main knobs (`KNOBS`) that completed trials actually sampled, in `KNOBS` order."""
     from optuna.trial import TrialState
@@ -162,20 +131,6 @@ def history_figure(study: Any) -> Any:
 
     fig = plot_optimization_history(study, target_name="val_accuracy")
     return fig.update_layout(title="Optimization history: val_accuracy per trial, best so far")
-
-
-def importance_figure(study: Any) -> Any:
-    from optuna.visualization import plot_param_importances
-
-    fig = plot_param_importances(study, target_name="val_accuracy")
-    return fig.update_layout(title="Hyperparameter importance (PED-ANOVA)")
-
-
-def parallel_figure(study: Any, knobs: list[str]) -> Any:
-    from optuna.visualization import plot_parallel_coordinate
-
-    fig = plot_parallel_coordinate(study, params=knobs, target_name="val_accuracy")
-    return fig.update_layout(title="Parallel coordinates of the main knobs (completed trials)")
 
 
 def slice_figure(study: Any, knobs: list[str]) -> Any:

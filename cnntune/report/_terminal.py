@@ -52,26 +52,82 @@ def studies_table(rows: list[StudyRow]) -> Table:
     return table
 
 
-def status_table(status: StudyStatus) -> Table:
-    shown = [p for p in MAIN_PARAMS if any(p in row.params for row in status.trials)]
+MAX_REASON_SHOWN = 60  # characters of a FAIL reason in the table (--format json has it whole)
+REASON_RESERVED = 24  # characters of it kept before parameter columns are added
+
+
+def status_table(status: StudyStatus, width: int = 200) -> Table:
+    """The trials as a table that fits `width` columns.
+
+    Trial number, state and value never shrink; the reason column (FAIL and
+    skipped trials) shrinks with an ellipsis; parameter columns are left out,
+    the rightmost first, before anything else is cut, and the caption says how
+    many were hidden.
+    """
     priced = any(row.est_epoch_seconds is not None for row in status.trials)
-    timing = ("est s/ep", "meas s/ep") if priced else ()
-    table = Table(title=f"study {status.name}: {len(status.trials)} trials")
-    for column in ("#", "state", "val_acc", "epochs", "seconds", *timing, *shown):
-        table.add_column(column, justify="right", no_wrap=True)
-    for row in status.trials:
+    core = _core_columns(status, priced)
+    reasons = [_reason(row) for row in status.trials]
+    has_reasons = any(reasons)
+    params = [p for p in MAIN_PARAMS if any(p in row.params for row in status.trials)]
+    params += sorted({k for row in status.trials for k in row.params} - set(params))
+    longest = max((len(r) for r in reasons), default=0)
+    reserved = min(longest, REASON_RESERVED) + 3 if has_reasons else 0  # the reason keeps this much at least
+    used = sum(_width(header, cells) for header, cells in core) + 1 + reserved
+    shown = []
+    for name in params:
+        cells = [_num(row.params.get(name)) for row in status.trials]
+        if used + _width(name, cells) > width:
+            break
+        shown.append(name)
+        used += _width(name, cells)
+    if has_reasons:  # what is left of the width, cut here: Rich would squeeze every column instead
+        room = max(len("reason"), min(longest, width - (used - reserved) - 3))
+        reasons = [r if len(r) <= room else r[: room - 1] + "…" for r in reasons]
+    hidden = len(params) - len(shown)
+    caption = f"{hidden} parameter column(s) hidden: widen the terminal, or --format json" if hidden else None
+    table = Table(title=f"study {status.name}: {len(status.trials)} trials", caption=caption)
+    for header, cells in core:
+        table.add_column(header, justify="right", no_wrap=True, min_width=max(len(header), *map(len, cells)))
+    for name in shown:
+        table.add_column(name, justify="right", no_wrap=True)
+    if has_reasons:
+        table.add_column("reason", justify="left", no_wrap=True)
+    for k, row in enumerate(status.trials):
         style = "bold green" if status.best is not None and row.number == status.best.number else None
-        table.add_row(
-            str(row.number),
-            "SKIPPED" if row.skipped else row.state,  # too costly for the budget: PRUNED before training
-            _num(row.value),
-            "-" if row.epochs is None else str(row.epochs),
-            "-" if row.seconds is None else f"{row.seconds:.1f}",
-            *((_seconds(row.est_epoch_seconds), _seconds(row.measured_epoch_seconds)) if priced else ()),
-            *(_num(row.params.get(p)) for p in shown),
-            style=style,
-        )
+        cells = [column[1][k] for column in core] + [_num(row.params.get(p)) for p in shown]
+        table.add_row(*cells, *([reasons[k]] if has_reasons else []), style=style)
     return table
+
+
+def _core_columns(status: StudyStatus, priced: bool) -> list[tuple[str, list[str]]]:
+    rows = status.trials
+    columns = [
+        ("#", [str(r.number) for r in rows]),
+        # too costly for the budget: PRUNED before training
+        ("state", ["SKIPPED" if r.skipped else r.state for r in rows]),
+        ("val_acc", [_num(r.value) for r in rows]),
+        ("epochs", ["-" if r.epochs is None else str(r.epochs) for r in rows]),
+        ("seconds", ["-" if r.seconds is None else f"{r.seconds:.1f}" for r in rows]),
+    ]
+    if priced:
+        columns += [
+            ("est s/ep", [_seconds(r.est_epoch_seconds) for r in rows]),
+            ("meas s/ep", [_seconds(r.measured_epoch_seconds) for r in rows]),
+        ]
+    return columns
+
+
+def _width(header: str, cells: list[str]) -> int:
+    """A column's width in the rendered table: its widest cell, one space each side, one border."""
+    return max(len(header), *(len(c) for c in cells)) + 3 if cells else len(header) + 3
+
+
+def _reason(row: Any) -> str:
+    """Why a trial failed or was skipped, on one line, cut to `MAX_REASON_SHOWN`."""
+    if not row.fail_reason or (row.state not in ("FAIL", "PRUNED") and not row.skipped):
+        return ""
+    text = " ".join(str(row.fail_reason).split())
+    return text if len(text) <= MAX_REASON_SHOWN else text[: MAX_REASON_SHOWN - 1] + "…"
 
 
 def _seconds(value: float | None) -> str:
@@ -83,7 +139,10 @@ def best_trial_text(status: StudyStatus) -> str:
     if best is None:
         return "no completed trial yet"
     params = ", ".join(f"{k}={_num(v)}" for k, v in best.params.items())
-    return f"best trial #{best.number}: val_acc {best.value:.4f}, {best.epochs} epochs\n  {params}"
+    text = f"best trial #{best.number}: val_acc {best.value:.4f}, {best.epochs} epochs\n  {params}"
+    if status.kept:
+        text += f"\nkept models: trials {', '.join(f'#{n}' for n in status.kept)} in {status.artifacts}"
+    return text
 
 
 def _num(value: Any) -> str:

@@ -9,11 +9,15 @@ from typing import Any
 
 from cnntune.errors import SearchError, SpaceError
 from cnntune.model import HParams
-from cnntune.spaces import Space
+from cnntune.spaces import Space, fixed_values
 
 
 def read_params(file: Path) -> dict[str, Any]:
-    """A flat table of params from a .toml or .json file (TOML may nest them under [params])."""
+    """A flat table of params from a .toml or .json file.
+
+    TOML may nest them under [params], as values (`depth = 4`) or as a space that
+    fixes each to one choice (what `tune best --format toml` writes).
+    """
     try:
         text = Path(file).read_text(encoding="utf-8")
     except OSError as exc:
@@ -27,6 +31,7 @@ def read_params(file: Path) -> dict[str, Any]:
         raise SearchError(f"{file}: not valid {kind}: {exc}") from None
     if isinstance(data, dict) and set(data) == {"params"}:
         data = data["params"]
+        data = fixed_values(data) or data  # a space that fixes every param (`tune best --format toml`)
     if not isinstance(data, dict) or not data:
         raise SearchError(f"{file}: expected a table of params, e.g. depth = 4")
     return data

@@ -82,6 +82,7 @@ def run_search(
     started: float | None = None,
     artifacts: str | None = None,
     keep_top: int | None = None,
+    more: int | None = None,
 ) -> SearchSummary:
     """Creates or resumes a study and runs trials until `trials` have finished, or the budget is spent.
 
@@ -90,8 +91,9 @@ def run_search(
         cache_dir: decoded-image cache and demo data set.
         storage_url: SQLAlchemy URL of the study store.
         study_name: None = the data folder's name.
-        trials: finished trials the study should reach; None = `DEFAULT_TRIALS`, or no cap
-            (`UNBOUNDED_TRIALS`) with a budget, which then ends the search.
+        trials: finished trials the study should reach (its total, not this run's); None =
+            `DEFAULT_TRIALS`, or no cap (`UNBOUNDED_TRIALS`) with a budget, which then ends it.
+        more: instead of `trials`, this many finished trials more than the study has now.
         timeout: stop starting new trials after this many seconds.
         space_file: a TOML space; None = the study's recorded space, or the default.
         settings: how trials are sampled and pruned.
@@ -122,9 +124,13 @@ def run_search(
     """
     from cnntune.data import demo_data_dir, load_dataset
 
-    if trials is None:
+    if trials is not None and more is not None:
+        raise SearchError("--trials (the study's total) and --more (trials beyond it) exclude each other; pass one")
+    if more is not None and more < 1:
+        raise SearchError(f"--more must be >= 1, but got {more}")
+    if trials is None and more is None:
         trials = DEFAULT_TRIALS if budget is None else UNBOUNDED_TRIALS
-    if trials < 1:
+    if trials is not None and trials < 1:
         raise SearchError(f"--trials must be >= 1, but got {trials}")
     if workers < 1:
         raise SearchError(f"--workers must be >= 1, but got {workers}")
@@ -169,6 +175,8 @@ def run_search(
         warm_start=warm_start and engine == "optuna",  # KerasTuner's oracle would leave them WAITING
         models=models,
     )
+    if more is not None:
+        trials = count_finished(opened.study) + more
     write_target(opened.study, trials)
     job = WorkerJob(storage_url, study_name, str(data_dir), str(cache_dir), trials, timeout, heartbeat, isolate, plan)
     reporter.search_started(study_name, trials, count_finished(opened.study), mask_url(storage_url))

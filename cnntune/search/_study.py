@@ -9,6 +9,7 @@ refused unless `--force`.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -86,11 +87,13 @@ def open_study(
     if name not in optuna.get_all_study_names(storage):
         space = space or _checked_space(None, default_space)
         study = optuna.create_study(study_name=name, storage=storage, direction="maximize", **strategies)
+        name_metric(study)
         _record(study, fingerprint, space, settings, training, data_dir, _new_models(models))
         if warm_start:
             enqueue_recipes(study, space)
         return OpenStudy(study, storage, space, settings, training)
     study = optuna.load_study(study_name=name, storage=storage, **strategies)
+    name_metric(study)  # studies created before it was named, too
     recorded = read_metadata(study)
     if recorded is None:  # created by hand, or by a run that died before recording
         space = space or _checked_space(None, default_space)
@@ -105,6 +108,19 @@ def open_study(
     if recorded is None or force or not recorded.artifacts and (models.location or models.default_location):
         _record(study, fingerprint, space, settings, training, data_dir, _resumed_models(recorded, models))
     return OpenStudy(study, storage, space, settings, training)
+
+
+METRIC = "val_accuracy"  # the one objective value every trial reports
+
+
+def name_metric(study: Any) -> None:
+    """Names the objective, so optuna-dashboard labels its charts val_accuracy, not "Objective 0"."""
+    import optuna
+
+    if study.metric_names != [METRIC]:
+        with warnings.catch_warnings():  # experimental since Optuna 3.2, and still so in 5.0
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            study.set_metric_names([METRIC])
 
 
 def join_study(storage: Any, name: str, *, sampler_seed_offset: int = 0) -> OpenStudy:

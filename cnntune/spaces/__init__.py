@@ -12,6 +12,8 @@ from cnntune.spaces._space import Space
 from cnntune.spaces._toml import (
     default_space,
     default_space_text,
+    fixed_space_toml,
+    fixed_values,
     load_space,
     parse_space,
     write_default_space,
@@ -24,6 +26,8 @@ __all__ = [
     "Space",
     "default_space",
     "default_space_text",
+    "fixed_space_toml",
+    "fixed_values",
     "define_hyperparameters",
     "load_space",
     "parse_space",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import math
 import tomllib
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 
@@ -53,3 +56,42 @@ def write_default_space(path: Path | str, *, force: bool = False, name: str = "d
     except OSError as exc:
         raise SpaceError(f"{path}: cannot write the space file ({exc.strerror})") from None
     return path
+
+
+def fixed_space_toml(params: Mapping[str, object], comment: str = "") -> str:
+    """A space file in which every parameter of `params` has one choice: it trains exactly that configuration.
+
+    `tune start --space FILE` re-trains it (parameters left out keep their
+    defaults, as in any space), and `tune enqueue FILE` reads its values back.
+    """
+    lines = [f"# {line}" if line else "#" for line in comment.splitlines()]
+    for name, value in params.items():
+        lines += ["", f"[params.{name}]", 'kind = "categorical"', f"choices = [{_toml_value(value, name)}]"]
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def fixed_values(data: Mapping[str, object]) -> dict[str, object] | None:
+    """The values of a space table that fixes every parameter (one choice each), else None."""
+    values = {}
+    for name, table in data.items():
+        if not isinstance(table, Mapping) or table.get("kind") != "categorical":
+            return None
+        choices = table.get("choices")
+        if not isinstance(choices, list) or len(choices) != 1:
+            return None
+        values[name] = choices[0]
+    return values
+
+
+def _toml_value(value: object, name: str) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise SpaceError(f"parameter {name!r}: {value!r} cannot be written to TOML")
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # a TOML basic string is a JSON string
+    raise SpaceError(f"parameter {name!r}: a {type(value).__name__} cannot be written to TOML")

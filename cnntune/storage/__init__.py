@@ -24,9 +24,11 @@ from cnntune.storage._metadata import (
 )
 from cnntune.storage._studies import (
     MAIN_PARAMS,
+    BestConfiguration,
     StudyRow,
     StudyStatus,
     TrialRow,
+    best_configuration,
     best_trial_or_none,
     list_studies,
     load_existing_study,
@@ -48,6 +50,8 @@ __all__ = [
     "resolve_artifacts",
     "study_artifact_ids",
     "MAIN_PARAMS",
+    "BestConfiguration",
+    "best_configuration",
     "StudyRow",
     "StudyStatus",
     "TrialRow",

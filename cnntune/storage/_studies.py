@@ -6,6 +6,8 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from cnntune.errors import StorageError
+from cnntune.storage._artifacts import kept_trials
+from cnntune.storage._metadata import read_metadata
 from cnntune.storage._url import mask_url, open_storage
 
 if TYPE_CHECKING:
@@ -41,6 +43,8 @@ class StudyStatus:
     name: str
     trials: list[TrialRow]
     best: TrialRow | None
+    kept: tuple[int, ...] = ()  # trial numbers whose models the store keeps, best first
+    artifacts: str = ""  # where they are
 
 
 def list_studies(storage_url: str) -> list[StudyRow]:
@@ -78,7 +82,11 @@ def study_status(storage_url: str, study_name: str | None) -> StudyStatus:
     best_trial = best_trial_or_none(study)
     best_number = best_trial.number if best_trial is not None else None
     best = next((r for r in rows if r.number == best_number), None)
-    return StudyStatus(study.study_name, rows, best)
+    recorded = read_metadata(study)
+    if recorded is None or not recorded.artifacts:
+        return StudyStatus(study.study_name, rows, best)
+    kept = tuple(t.number for t in kept_trials(study, recorded.keep_top))
+    return StudyStatus(study.study_name, rows, best, kept, recorded.artifacts)
 
 
 def best_trial_or_none(study: optuna.Study) -> optuna.trial.FrozenTrial | None:
@@ -125,3 +133,26 @@ def _trial_row(trial: Any) -> TrialRow:
         measured_epoch_seconds=trial.user_attrs.get("measured_epoch_seconds"),
         skipped=bool(trial.user_attrs.get("skipped")),
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class BestConfiguration:
+    """A study's best trial, as `tune best` prints it."""
+
+    study: str
+    number: int
+    value: float
+    params: dict[str, Any]
+
+
+def best_configuration(storage_url: str, study_name: str | None) -> BestConfiguration:
+    """The best trial's number, value and params.
+
+    Raises:
+        StorageError: no such study, or no completed trial yet.
+    """
+    study = load_existing_study(storage_url, study_name)
+    best = best_trial_or_none(study)
+    if best is None:
+        raise StorageError(f"study {study.study_name!r} has no completed trial yet")
+    return BestConfiguration(study.study_name, best.number, float(best.value), dict(best.params))

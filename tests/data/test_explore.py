@@ -21,6 +21,7 @@ from cnntune.data.explore import (
     pixel_features,
     sample_images,
     spectra,
+    zero_frequency,
 )
 
 
@@ -101,6 +102,20 @@ def test_spectra_differences_show_the_class_with_an_artifact():
     assert result.images_per_class == (4, 4) and result.total_per_class == (10, 10)
     assert np.unravel_index(result.difference[1].argmax(), (8, 8)) == (4, 0)
     np.testing.assert_allclose(result.difference.sum(axis=0), 0, atol=1e-4)  # equal counts: deviations cancel
+
+
+@pytest.mark.parametrize("shape", [(8, 8), (7, 5)])
+def test_zero_frequency_is_where_the_shift_puts_it_and_is_zero_by_construction(shape):
+    images = np.random.default_rng(0).integers(0, 256, (2, *shape, 3)).astype(np.uint8)
+    spectrum = log_amplitude(images)
+    row, col = zero_frequency(shape)
+    assert np.abs(spectrum[:, row, col]).max() < 1e-3  # each image's mean removed: no DC left
+    assert spectrum[:, row, col].max() < np.delete(spectrum.reshape(2, -1), row * shape[1] + col, axis=1).min()
+
+
+def test_spectra_say_where_the_zero_frequency_is():
+    images = np.random.default_rng(0).integers(0, 256, (4, 6, 10, 3)).astype(np.uint8)
+    assert spectra(_split(images, [0, 0, 1, 1]), 2, per_class=2, rng=np.random.default_rng(0)).zero_frequency == (3, 5)
 
 
 def test_pixel_features_average_blocks_and_keep_every_channel():

@@ -96,6 +96,23 @@ def test_spectra_figure_has_a_row_of_spectra_and_a_row_of_differences(tiny_data,
     assert [t.coloraxis for t in fig.data] == ["coloraxis", "coloraxis2"] * 3
 
 
+def test_spectra_figure_masks_the_zero_frequency_and_only_it(tiny_data, tmp_path):
+    spectra = write_explore_report(tiny_data, tmp_path / "e.html", limits=_FAST).exploration.spectra
+    height, width = spectra.per_class.shape[1:]
+    fig = spectra_figure(spectra)
+    for trace in fig.data:
+        z = np.asarray(trace.z, dtype=np.float64)
+        assert np.isnan(z[height // 2, width // 2])  # where fftshift puts the zero frequency
+        assert np.isnan(z).sum() == 1
+    # the colour scale now starts at the darkest real frequency, not at the DC's forced 0
+    assert min(np.nanmin(np.asarray(t.z, dtype=np.float64)) for t in fig.data[::2]) > 0
+
+
+def test_explore_page_says_the_zero_frequency_is_masked(tiny_data, tmp_path):
+    page = write_explore_report(tiny_data, tmp_path / "e.html", limits=_FAST).out.read_text()
+    assert "The zero frequency (the centre pixel) is masked" in _section(page, "spectra")
+
+
 def test_cli_data_explore_writes_the_page(tiny_data, tmp_path):
     out = tmp_path / "explore.html"
     result = CliRunner().invoke(

@@ -51,7 +51,7 @@ def _trial(i: int, state: TrialState, epochs: int, params_without: tuple[str, ..
     attrs = {"history": history, "epochs_run": epochs}
     if state == TrialState.COMPLETE:
         attrs |= {
-            "best_epoch": epochs - 1,
+            "best_epoch": 1 + val_acc.index(max(val_acc)),  # 1-based, as cnntune stores it
             "param_count": 1000 * (i + 1),
             "train_seconds": TRIAL_SECONDS - 1,
             "images_per_second": 500.0,

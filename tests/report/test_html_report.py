@@ -12,7 +12,7 @@ from report_studies import TRIAL_SECONDS, make_study
 
 from cnntune.errors import ExportError, ReportError, StorageError
 from cnntune.report import _curves, _sections, write_report
-from cnntune.report._html_report import SECTION_IDS
+from cnntune.report._html_report import SECTION_IDS, summary_html
 from cnntune.report._page import drawn, write_atomically
 from cnntune.report._validation import read_validation
 
@@ -26,7 +26,7 @@ def test_summary_counts_states_best_trial_and_compute_time(study_url):
 
     assert summary.counts == {"COMPLETE": 6, "PRUNED": 2, "FAIL": 1, "RUNNING": 0, "WAITING": 0}
     assert summary.best.number == 1 and summary.best.value == pytest.approx(0.7)
-    assert summary.best.epochs_run == 5 and summary.best.best_epoch == 4
+    assert summary.best.epochs_run == 5 and summary.best.best_epoch == 5  # 1-based: val_accuracy peaks last
     assert summary.best.seconds == TRIAL_SECONDS and summary.best.param_count == 2000
     assert summary.compute_seconds == 9 * TRIAL_SECONDS
     assert summary.wall_seconds == 9 * TRIAL_SECONDS  # trials ran back to back
@@ -68,15 +68,48 @@ def test_learning_curves_fall_back_to_intermediate_values_when_the_history_does_
     assert curve.val_accuracy == [0.5, 0.7]
 
 
-def test_learning_curves_figure_draws_pruned_dashed_and_groups_legend_by_state(study_url):
+def test_learning_curves_keep_training_accuracy_and_loss_from_the_history(study_url):
+    curves = _curves.learning_curves(_load(study_url))
+
+    best = next(c for c in curves if c.is_best)
+    assert best.loss == pytest.approx([1.0 / e for e in range(1, 6)])
+    assert best.accuracy == best.val_accuracy and len(best.accuracy) == 5
+    pruned = curves[6]
+    assert pruned.loss == [1.0, 0.5] and len(pruned.accuracy) == 2
+
+
+def test_learning_curves_figure_draws_training_dashed_beside_validation_solid(study_url):
     fig = _curves.learning_curves_figure(_curves.learning_curves(_load(study_url)))
 
-    accuracy = [t for t in fig.data if t.yaxis in (None, "y")]
-    assert len(accuracy) == 9
-    assert {t.line.dash for t in accuracy if t.legendgroup == "PRUNED"} == {"dash"}
-    assert {t.line.dash for t in accuracy if t.legendgroup == "FAIL"} == {"dot"}
+    for axis, metric in (("y", "accuracy"), ("y2", "loss")):
+        traces = [t for t in fig.data if (t.yaxis or "y") == axis]
+        assert sorted(t.meta for t in traces) == ["training"] * 9 + ["validation"] * 9, metric
+        assert {t.line.dash for t in traces if t.meta == "training"} == {"dash"}
+        assert {t.line.dash for t in traces if t.meta == "validation"} == {"solid"}
+    # a trial's two curves share its state's colour, so the legend hides both at once
+    pruned = [t for t in fig.data if t.legendgroup == "PRUNED"]
+    assert len(pruned) == 2 * 4 and {t.line.color for t in pruned} == {"#7f7f7f"}
+    training_loss = next(t for t in fig.data if t.yaxis == "y2" and t.meta == "training" and t.legendgroup == "FAIL")
+    assert list(training_loss.y) == [1.0, 0.5] and list(training_loss.x) == [1, 2]
     legend = sorted(t.name for t in fig.data if t.showlegend)
     assert legend == ["COMPLETE", "FAIL", "PRUNED", "best (#1)"]
+
+
+def test_learning_curves_figure_puts_a_continued_trials_history_at_its_own_epochs():
+    # A continued KerasTuner trial (global epochs 4-6): its training loss belongs at 4-6 too, not 1-3.
+    study = optuna.create_study(direction="maximize")
+    study.add_trial(
+        optuna.trial.create_trial(
+            value=0.7,
+            intermediate_values={3: 0.5, 4: 0.7, 5: 0.7},
+            user_attrs={"history": {"val_accuracy": [0.5, 0.7, 0.4], "loss": [0.9, 0.6, 0.3]}},
+        )
+    )
+
+    fig = _curves.learning_curves_figure(_curves.learning_curves(study))
+
+    training = next(t for t in fig.data if t.meta == "training")
+    assert list(training.x) == [4, 5, 6] and list(training.y) == [0.9, 0.6, 0.3]
 
 
 def test_history_figure_has_the_best_so_far_line(study_url):
@@ -86,25 +119,19 @@ def test_history_figure_has_the_best_so_far_line(study_url):
     assert list(best.y) == pytest.approx([0.5] + [0.7] * 8)  # pruned and failed trials carry it on
 
 
-def test_importance_is_computed_with_enough_completed_trials(study_url):
-    result = _sections.importance(_load(study_url))
-
-    assert result.note is None
-    assert set(result.importances) == set(_sections.KNOBS) | {"batch_size"}
-
-
-def test_importance_is_a_note_with_two_completed_trials(tmp_path):
-    study = make_study(f"sqlite:///{tmp_path / 't.db'}", complete=2, pruned=0, failed=0)
-
-    result = _sections.importance(study)
-
-    assert result.importances == {} and "at least 4 completed trials" in result.note
-
-
 def test_knobs_present_are_only_those_the_study_sampled(tmp_path):
     study = make_study(f"sqlite:///{tmp_path / 't.db'}", params_without=("cutout_p", "depth"))
 
     assert _sections.knobs_present(study) == ["base_width", "learning_rate", "cutmix_p"]
+
+
+def test_summary_html_says_the_stored_1_based_best_epoch():
+    study = optuna.create_study(direction="maximize")
+    study.add_trial(optuna.trial.create_trial(value=0.6, user_attrs={"epochs_run": 3, "best_epoch": 1}))
+
+    page = summary_html(_sections.summary(study))
+
+    assert "<td>3 (best at epoch 1)</td>" in page
 
 
 def test_report_has_every_section_and_no_network_link(study_url, tmp_path):

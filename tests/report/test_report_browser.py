@@ -84,6 +84,12 @@ def test_report_renders_in_headless_chromium_without_js_errors(study_url, model_
     for plot in PLOTS:
         start = dom.index(f'id="{plot}"')
         assert 'class="main-svg"' in dom[start : start + 5000], f"plotly drew nothing in {plot}"
+    # what the newcomer read wrong: the best epoch (stored 1-based: 5 of 5) and unnamed importance bars
+    assert "best at epoch 5" in dom
+    importance = dom[dom.index('id="importance-plot"') : dom.index('id="parallel-plot"')]
+    drawn_labels = set(re.findall(r'class="ytick"[^>]*>.*?<text[^>]*>([^<]+)</text>', importance))
+    for name in ("depth", "base_width", "learning_rate", "batch_size", "cutout_p", "cutmix_p"):
+        assert name in drawn_labels, (name, sorted(drawn_labels))
     with Image.open(screenshot) as image:
         assert image.size == (1200, 5000)
         colours = image.convert("RGB").getcolors(maxcolors=1_000_000)

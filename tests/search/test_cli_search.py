@@ -164,3 +164,18 @@ def _running_trials(db: Path) -> bool:
             return connection.execute("SELECT 1 FROM trials WHERE state = 'RUNNING'").fetchone() is not None
     except sqlite3.Error:  # not created yet, or its tables not yet
         return False
+
+
+@pytest.mark.slow
+def test_start_writes_its_summary_to_stdout_and_progress_to_stderr(tmp_path, tiny_data, tiny_space):
+    url = f"sqlite:///{tmp_path / 'tune.db'}"
+
+    result = _invoke(
+        "start", "--data", str(tiny_data), "--storage", url, "--space", str(tiny_space), "--trials", "1",
+        "--max-epochs", "1", "--pruner", "none", "--cache-dir", str(tmp_path / "cache"),
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert "best trial #0: val_acc" in result.stdout and "see: tune status" in result.stdout
+    assert "best trial #0" not in result.stderr
+    assert "trials finished" in result.stderr  # the live view: progress, on stderr

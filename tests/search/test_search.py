@@ -52,6 +52,17 @@ def test_run_search_rerun_stops_at_target(tiny_data, sqlite_url, tiny_space, tmp
     assert more.ran_here == 1 and more.complete == 3
 
 
+def test_run_search_more_runs_that_many_beyond_the_study_s_finished_trials(tiny_data, sqlite_url, tiny_space, tmp_path):
+    cache = tmp_path / "cache"
+    run_tiny_search(tiny_data, sqlite_url, cache, tiny_space, 1)
+
+    summary = run_tiny_search(tiny_data, sqlite_url, cache, tiny_space, None, more=2)
+
+    assert summary.ran_here == 2 and summary.complete == 3 and summary.target == 3
+    with pytest.raises(SearchError, match="exclude each other"):
+        run_tiny_search(tiny_data, sqlite_url, cache, tiny_space, 5, more=1)
+
+
 def test_run_search_other_data_is_refused(tiny_data, other_tiny_data, sqlite_url, tiny_space, tmp_path):
     run_tiny_search(tiny_data, sqlite_url, tmp_path / "cache", tiny_space, 1)
     with pytest.raises(StorageError, match="was run on other data"):

@@ -20,7 +20,7 @@ from cnntune.data.explore._histograms import (
 from cnntune.data.explore._means import MeanImages, mean_images
 from cnntune.data.explore._samples import SampleImages, sample_images
 from cnntune.data.explore._sampling import chunks
-from cnntune.data.explore._spectra import Spectra, log_amplitude, spectra
+from cnntune.data.explore._spectra import Spectra, log_amplitude, spectra, zero_frequency
 from cnntune.data.explore.colour import rgb_to_hsv, rgb_to_lab, scale_lab
 
 __all__ = [
@@ -51,4 +51,5 @@ __all__ = [
     "sample_images",
     "scale_lab",
     "spectra",
+    "zero_frequency",
 ]

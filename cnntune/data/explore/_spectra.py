@@ -5,7 +5,9 @@ a few frequencies (2x2 patterns at the Nyquist corners, 8x8 blocks at
 multiples of 1/8), so the class's mean spectrum minus the mean over all
 classes shows them as bright spots. Computed on the luminance with each
 image's mean removed (the zero frequency would dwarf the rest), zero
-frequency centred.
+frequency centred. With the mean removed, the zero frequency's amplitude is 0
+by construction, the darkest pixel of every spectrum though it says nothing
+about the images: `zero_frequency` says where it is, so figures mask it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class Spectra(NamedTuple):
     difference: np.ndarray  # float32 (classes, H, W): per_class - overall
     images_per_class: tuple[int, ...]
     total_per_class: tuple[int, ...]
+    zero_frequency: tuple[int, int]  # (row, column) of the zero frequency after the shift: 0 by construction
 
 
 def spectra(split: Split, num_classes: int, *, per_class: int, rng: np.random.Generator) -> Spectra:
@@ -45,7 +48,14 @@ def spectra(split: Split, num_classes: int, *, per_class: int, rng: np.random.Ge
         difference.astype(np.float32),
         tuple(int(n) for n in used),
         tuple(int(n) for n in np.bincount(split.labels, minlength=num_classes)),
+        zero_frequency(sums.shape[1:]),
     )
+
+
+def zero_frequency(shape: tuple[int, ...]) -> tuple[int, int]:
+    """Where `np.fft.fftshift` puts the zero frequency of an (H, W) spectrum: (H // 2, W // 2)."""
+    height, width = shape
+    return height // 2, width // 2
 
 
 def log_amplitude(images: np.ndarray) -> np.ndarray:
