@@ -205,6 +205,7 @@ def main() -> None:
                 "test",
                 "--out",
                 str(predictions),
+                "--force",
             ],
             log,
         )

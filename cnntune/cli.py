@@ -62,17 +62,44 @@ def _default_cache_dir() -> Path:
 
 
 class _Group(click.Group):
-    """A click group that turns every `CnnTuneError` into one line and exit code 2."""
+    """A click group that turns every bad input into one `error: ...` line and exit code 2.
+
+    `CnnTuneError` from the library, and click's own usage errors (a bad option
+    value, an unknown option, a missing argument): click would print four lines
+    (usage, a help hint, a blank line, the error); cnntune prints the error
+    alone, everywhere the same, and `--help` is where the usage is. Control
+    characters in a message (a newline in an image id, ANSI escapes in a study
+    name) are printed escaped, so one error stays one line.
+    """
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except SearchInterrupted as exc:
-            click.echo(f"\ninterrupted: {exc}", err=True)
+            click.echo(f"\ninterrupted: {one_line(str(exc))}", err=True)
             ctx.exit(130)
         except CnnTuneError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {one_line(str(exc))}", err=True)
             ctx.exit(2)
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.ClickException as exc:  # usage errors, unreadable files, `click.confirm` answered no
+            click.echo(f"error: {one_line(exc.format_message())}", err=True)
+            sys.exit(2)
+        except click.exceptions.Abort as exc:  # Ctrl-C at a prompt, or end of input
+            interrupted = isinstance(exc.__context__, KeyboardInterrupt)
+            click.echo("interrupted" if interrupted else "error: no answer (end of input)", err=True)
+            sys.exit(130 if interrupted else 2)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def one_line(text: str) -> str:
+    """`text` with control characters escaped (`\\n`, `\\r`, `\\x1b`): one message, one line."""
+    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text.strip())
 
 
 cache_dir_option = click.option(
@@ -393,7 +420,11 @@ def space_init(file: Path, force: bool, demo: bool) -> None:
     is_flag=True,
     help="Train each trial in a child process (nothing a trial leaks outlives it).",
 )
-@click.option("--force", is_flag=True, help="Resume even if data, space or settings differ from the study's.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Resume even if data, space or settings differ from the study's; allow --workers above the CPU count.",
+)
 @click.option(
     "--engine",
     type=click.Choice(ENGINES),
@@ -593,7 +624,11 @@ def delete(study_name, storage_url, yes) -> None:
     from cnntune.storage import delete_study, mask_url
 
     if not yes:
-        click.confirm(f"delete study {study_name!r} from {mask_url(storage_url)}?", abort=True)
+        if not sys.stdin.isatty():
+            raise click.UsageError("tune delete asks before deleting, and no terminal can answer: pass --yes")
+        if not click.confirm(f"delete study {one_line(study_name)!r} from {mask_url(storage_url)}?"):
+            click.echo("nothing deleted")
+            return
     deleted = delete_study(storage_url, study_name)
     click.echo(f"deleted study {study_name!r} ({deleted.trials} trials, {deleted.models} kept models)")
 
@@ -740,7 +775,8 @@ def export_best(
     help="Submission CSV to write (image_id,label).",
 )
 @click.option("--proba", is_flag=True, help="Add a probability column per class (p0..pK-1).")
-def predict(model_dir, data_dir, images_dir, split, out, proba) -> None:
+@click.option("--force", is_flag=True, help="Replace an existing --out file.")
+def predict(model_dir, data_dir, images_dir, split, out, proba, force) -> None:
     """Label images with an exported model: a CSV.
 
     MODEL_DIR is a folder `tune export-best` wrote; the CSV is the Kaggle submission format.
@@ -750,7 +786,9 @@ def predict(model_dir, data_dir, images_dir, split, out, proba) -> None:
     import_tensorflow_quietly()
     from cnntune.export import predict as predict_split
 
-    path = predict_split(model_dir, out=out, data_dir=data_dir, images_dir=images_dir, split=split, proba=proba)
+    path = predict_split(
+        model_dir, out=out, data_dir=data_dir, images_dir=images_dir, split=split, proba=proba, force=force
+    )
     shown = images_dir if images_dir is not None else f"the {split} split"
     click.echo(f"wrote predictions for {shown} to {path}")
 

@@ -26,6 +26,7 @@ def check_out(out: Path, *, force: bool, option: str = "--out", force_option: st
     Checked before training so a mistake costs seconds, not a retraining; and
     again at commit time, in case the folder appeared meanwhile.
     """
+    check_parent(out, option)
     if not out.exists() and not out.is_symlink():
         return
     if not force:
@@ -41,6 +42,23 @@ def check_out(out: Path, *, force: bool, option: str = "--out", force_option: st
         )
 
 
+def check_parent(out: Path, option: str) -> None:
+    """The folder `out` goes into must exist and take files: cnntune never creates it (a typo in
+    `--out /nonexistent/x` must not become a folder at the file-system root)."""
+    parent = Path(out).absolute().parent
+    if not parent.is_dir():
+        raise ExportError(f"{option} {out}: the folder {parent} does not exist; create it first")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ExportError(f"{option} {out}: the folder {parent} is not writable")
+
+
+def user_mode(base: int) -> int:
+    """`base` (0o666 for files, 0o777 for folders) less the user's umask: what `open` would have given."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return base & ~mask
+
+
 @contextlib.contextmanager
 def staged_folder(out: Path, *, force: bool) -> Iterator[Path]:
     """Yields an empty staging folder beside `out`; renames it to `out` if the block succeeds.
@@ -49,8 +67,8 @@ def staged_folder(out: Path, *, force: bool) -> Iterator[Path]:
     """
     out = Path(out)
     check_out(out, force=force)
-    out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    os.chmod(stage, user_mode(0o777))  # mkdtemp makes it 0700: the export is the user's, as `mkdir` would make it
     try:
         yield stage
         _commit(stage, out, force=force)

@@ -17,6 +17,7 @@ import numpy as np
 
 from cnntune.data import Split, load_image_folder, load_split
 from cnntune.errors import DataError, ExportError
+from cnntune.export._folder import check_parent, user_mode
 from cnntune.export._manifest import ModelManifest, read_manifest
 from cnntune.export._savedmodel import load_savedmodel, serve
 
@@ -31,6 +32,7 @@ def predict(
     images_dir: Path | None = None,
     split: str = "test",
     proba: bool = False,
+    force: bool = False,
 ) -> Path:
     """Writes `image_id,label` (and `p0..pK-1` with `proba`) for every image to label, in order.
 
@@ -42,6 +44,7 @@ def predict(
         images_dir: instead, a plain folder: every `*.png`, `image_id` = its stem, sorted.
         split: which split's images to classify (with the competition layout).
         proba: add one probability column per class.
+        force: replace an existing `out`.
 
     Returns:
         `out`.
@@ -54,6 +57,12 @@ def predict(
         raise DataError(f"--split must be one of {', '.join(SPLITS)}, but got {split!r}")
     if images_dir is not None and data_dir is not None:
         raise DataError("--data and --images name two sources of images; pass one")
+    out = Path(out)
+    check_parent(out, "--out")
+    if out.exists() and not force:
+        raise ExportError(f"--out {out} already exists; pass --force to replace it")
+    if out.is_dir():
+        raise ExportError(f"--out {out} is a folder; name the CSV file to write")
     manifest = read_manifest(model_dir)
     images = _images(manifest, data_dir, images_dir, split)
     probs = serve(load_savedmodel(manifest.saved_model), images.images)
@@ -61,7 +70,7 @@ def predict(
         raise ExportError(
             f"{manifest.saved_model}: returned shape {probs.shape}, expected ({len(images)}, {manifest.num_classes})"
         )
-    return _write_csv(Path(out), images.ids, probs, proba=proba)
+    return _write_csv(out, images.ids, probs, proba=proba)
 
 
 def _images(manifest: ModelManifest, data_dir: Path | None, images_dir: Path | None, split: str) -> Split:
@@ -91,16 +100,16 @@ def _images(manifest: ModelManifest, data_dir: Path | None, images_dir: Path | N
 
 def _write_csv(out: Path, ids: tuple[str, ...], probs: np.ndarray, *, proba: bool) -> Path:
     """Writes beside `out` first, then renames: a crash never leaves half a submission."""
-    out.parent.mkdir(parents=True, exist_ok=True)
     labels = np.argmax(probs, axis=1)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
     try:
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f)
+            writer = csv.writer(f, lineterminator="\n")  # Kaggle's own files end lines with \n
             writer.writerow(["image_id", "label", *(f"p{k}" for k in range(probs.shape[1]) if proba)])
             for image_id, label, row in zip(ids, labels, probs, strict=True):
                 extra = [f"{p:.6f}" for p in row] if proba else []
                 writer.writerow([image_id, int(label), *extra])
+        os.chmod(tmp, user_mode(0o666))  # mkstemp makes it 0600
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -8,6 +8,8 @@ after a crash or Ctrl-C resumes and stops at N.
 from __future__ import annotations
 
 import dataclasses
+import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +136,15 @@ def run_search(
         raise SearchError(f"--trials must be >= 1, but got {trials}")
     if workers < 1:
         raise SearchError(f"--workers must be >= 1, but got {workers}")
+    cores = len(os.sched_getaffinity(0))
+    if workers > cores and not force:
+        raise SearchError(
+            f"--workers {workers}: this machine gives this process {cores} CPU cores, and each worker is a "
+            "TensorFlow process; pass at most that, or --force"
+        )
+    _check_timeout(timeout)
+    if study_name is not None and not study_name.strip():
+        raise SearchError("--study must not be empty (leave it out for the data folder's name)")
     if keep_top is not None and keep_top < 0:
         raise SearchError(f"--keep-top must be >= 0, but got {keep_top}")
     models = ModelStore(
@@ -225,6 +236,7 @@ def run_worker(
     """
     from cnntune.data import load_dataset
 
+    _check_timeout(timeout)
     reporter = reporter or SilentReporter()
     storage = open_storage(storage_url, heartbeat)
     opened = join_study(storage, study_name, sampler_seed_offset=_worker_seed_offset())
@@ -260,6 +272,12 @@ def _run_here(opened: OpenStudy, dataset: Any, job: WorkerJob, reporter: Reporte
         deadline=job.plan.deadline,
         keeper=keeper,
     )
+
+
+def _check_timeout(timeout: float | None) -> None:
+    """`--timeout nan` would compare false with everything and run nothing, silently."""
+    if timeout is not None and not (math.isfinite(timeout) and timeout >= 0):
+        raise SearchError(f"--timeout must be a finite number of seconds >= 0, but got {timeout}")
 
 
 def _keeps_models(models: ModelStore) -> bool:

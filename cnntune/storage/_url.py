@@ -15,7 +15,8 @@ from typing import Any
 
 from cnntune.errors import StorageError
 
-_PASSWORD = re.compile(r"(?P<head>[a-z0-9+]+://[^:/@]+:)(?P<password>[^@]*)(?P<tail>@)", re.I)
+_SCHEME = re.compile(r"([a-z][a-z0-9+.\-]*)://", re.I)
+_SECRET_KEY = re.compile(r"pass|secret|token", re.I)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,8 +43,31 @@ class HeartbeatSettings:
 
 
 def mask_url(url: str) -> str:
-    """The URL with its password replaced by ***, for every message and log line."""
-    return _PASSWORD.sub(r"\g<head>***\g<tail>", url)
+    """The URL with every credential replaced by ***, for every message and log line.
+
+    Masks the password of the user info (also an empty user, `postgresql://:pw@h/db`,
+    and a password holding an unencoded `@`: everything up to the last `@` before
+    the path is user info) and the values of query parameters that carry secrets
+    (`password`, `sslpassword`, any key with "pass", "secret" or "token"). A text
+    without `scheme://` is not a URL this can read: all of it is masked.
+    """
+    match = _SCHEME.match(url)
+    if match is None:
+        return "***" if url.strip() else url
+    scheme, rest = match.group(1), url[match.end() :]
+    rest, question, query = rest.partition("?")
+    userinfo, at, location = rest.rpartition("@")
+    if at:
+        user, colon, _ = userinfo.partition(":")
+        rest = f"{user}:***@{location}" if colon else f"{userinfo}@{location}"
+    if question:
+        query = "&".join(_masked_parameter(part) for part in query.split("&"))
+    return f"{scheme}://{rest}{question}{query}"
+
+
+def _masked_parameter(part: str) -> str:
+    key, equals, value = part.partition("=")
+    return f"{key}=***" if equals and _SECRET_KEY.search(key) else part
 
 
 def open_storage(

@@ -68,3 +68,26 @@ def test_check_out_force_refuses_a_folder_that_is_not_an_export(tmp_path):
     with pytest.raises(ExportError, match="not a folder"):
         check_out(tmp_path / "notes.txt", force=True)
     check_out(tmp_path / "new", force=False)  # a path that does not exist is fine
+
+
+def test_staged_folder_gets_the_users_umask_not_mkdtemps_0700(tmp_path):
+    import os
+    import stat
+
+    out = tmp_path / "model"
+    old = os.umask(0o022)
+    try:
+        with staged_folder(out, force=False) as stage:
+            (stage / "x").write_text("1")
+    finally:
+        os.umask(old)
+
+    assert stat.S_IMODE(out.stat().st_mode) == 0o755
+
+
+def test_check_out_in_a_missing_folder_is_refused_and_nothing_is_created(tmp_path):
+    out = tmp_path / "nowhere" / "model"
+
+    with pytest.raises(ExportError, match="does not exist; create it first"):
+        check_out(out, force=False)
+    assert not (tmp_path / "nowhere").exists()

@@ -164,3 +164,38 @@ def test_cli_predict_images_folder_errors(exported, tiny_data, tmp_path, case):
         "both": "--data and --images name two sources of images; pass one",
     }[case]
     assert expected in line
+
+
+def test_cli_predict_never_creates_the_folder_of_out(exported, tmp_path):
+    out = tmp_path / "nowhere" / "deeper" / "s.csv"
+
+    line = one_error_line(_invoke("predict", exported.out, "--out", out))
+
+    assert f"the folder {tmp_path / 'nowhere' / 'deeper'} does not exist; create it first" in line
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_cli_predict_replaces_an_existing_csv_only_with_force(exported, tmp_path):
+    out = tmp_path / "s.csv"
+    out.write_text("mine\n")
+
+    refused = one_error_line(_invoke("predict", exported.out, "--out", out))
+    assert f"--out {out} already exists; pass --force to replace it" in refused and out.read_text() == "mine\n"
+
+    assert _invoke("predict", exported.out, "--out", out, "--force").exit_code == 0
+    assert out.read_text().startswith("image_id,label\n")
+
+
+def test_cli_predict_writes_with_the_users_umask_and_newline_endings(exported, tmp_path):
+    import os
+    import stat
+
+    out = tmp_path / "s.csv"
+    old = os.umask(0o022)
+    try:
+        assert _invoke("predict", exported.out, "--out", out).exit_code == 0
+    finally:
+        os.umask(old)
+
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
+    assert b"\r" not in out.read_bytes()

@@ -19,6 +19,24 @@ def test_mask_url_hides_the_password():
     assert mask_url("postgresql://carol@h/d") == "postgresql://carol@h/d"
 
 
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://h/db?password=S3cret", "postgresql://h/db?password=***"),
+        ("postgresql://u@h/db?sslmode=require&sslpassword=k3y", "postgresql://u@h/db?sslmode=require&sslpassword=***"),
+        ("postgresql://:pw@host/db", "postgresql://:***@host/db"),
+        ("postgresql://u:p@ssW0rd@host/db", "postgresql://u:***@host/db"),
+        ("postgresql://u:pw@[::1:1/x", "postgresql://u:***@[::1:1/x"),
+        ("u:pw@host/db", "***"),  # no scheme: not a URL this can read, so nothing of it is shown
+        ("", ""),
+    ],
+)
+def test_mask_url_hides_every_credential_form(url, shown):
+    assert mask_url(url) == shown
+    for secret in ("S3cret", "k3y", "pw", "ssW0rd"):
+        assert secret not in mask_url(url) or secret not in url
+
+
 def test_with_default_driver_uses_psycopg3():
     assert with_default_driver("postgresql://u@h/d") == "postgresql+psycopg://u@h/d"
     assert with_default_driver("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
