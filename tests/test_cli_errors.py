@@ -77,3 +77,23 @@ def test_start_options_that_would_run_nothing_or_too_much_are_refused_before_any
 
     assert message in line
     assert not (tmp_path / "tune.db").exists() and not (tmp_path / "cache").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["start", "--space", "missing.toml"], "missing.toml: cannot read the space file"),
+        (["start", "--space", "bad.toml"], "bad.toml: not valid TOML"),
+        (["start", "--seed", "-5"], "--seed must be in [0, 2**32 - 100000), but got -5"),
+        (["worker", "--study", "s"], "no study store at"),
+    ],
+)
+def test_bad_input_leaves_no_store_no_cache_and_no_study(args, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bad.toml").write_text("[params.depth\n")
+    url = f"sqlite:///{tmp_path / 'tune.db'}"
+
+    line = _only_line(_invoke(*args, "--storage", url, "--cache-dir", tmp_path / "cache"))
+
+    assert message in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml"]

@@ -22,7 +22,8 @@ from cnntune.errors import DataError
 
 ID_COLUMN = "image_id"
 LABEL_COLUMN = "label"
-_INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*")
+_INTEGER = re.compile(r"\s*-?[0-9]+\s*")  # "+1" is a typo in a class column, not class 1
+_MAX_NAME_BYTES = 255 - len(".png")  # a file name's limit on every common file system
 _NOT_IN_NAMES = re.compile(r"[/\\:\x00]")  # separators of either platform, drive/stream colon, NUL
 _MAX_LABEL = 2**31 - 1  # labels index a softmax; anything larger is a typo, not a class
 
@@ -83,6 +84,9 @@ def _parse_rows(csv_path: Path, text: str, *, labeled: bool) -> tuple[list[str],
         header = [cell.strip() for cell in next(reader)]
     except StopIteration:
         raise DataError(f"{csv_path}: empty, expected a header line 'image_id,label'") from None
+    twice = sorted({name for name in header if header.count(name) > 1})
+    if twice:
+        raise DataError(f"{csv_path} line 1: column {twice[0]!r} appears twice in header {','.join(header)!r}")
     id_col = _column(csv_path, header, ID_COLUMN)
     label_col = _column(csv_path, header, LABEL_COLUMN) if labeled else None
     needed = max(id_col, label_col or 0) + 1
@@ -99,6 +103,11 @@ def _parse_rows(csv_path: Path, text: str, *, labeled: bool) -> tuple[list[str],
                 raise DataError(
                     f"{csv_path} line {line}: {len(row)} field(s) {row!r}, "
                     f"expected at least {needed} per header {header!r}"
+                )
+            if len(row) > len(header):
+                raise DataError(
+                    f"{csv_path} line {line}: {len(row)} fields {row!r}, but the header has {len(header)} "
+                    f"({','.join(header)}): a comma inside an id or a shifted column?"
                 )
             image_id = row[id_col]
             _check_id(csv_path, line, image_id)
@@ -133,6 +142,11 @@ def _check_id(csv_path: Path, line: int, image_id: str) -> None:
         raise DataError(
             f"{csv_path} line {line}: image_id {image_id!r} is not a plain file name "
             "(no folders, no absolute paths, not empty)"
+        )
+    if len(image_id.encode("utf-8", "surrogateescape")) > _MAX_NAME_BYTES:
+        raise DataError(
+            f"{csv_path} line {line}: image_id {image_id[:40]!r}... is {len(image_id)} characters; "
+            f"a file name holds at most {_MAX_NAME_BYTES} bytes before .png"
         )
 
 

@@ -19,7 +19,14 @@ from cnntune.search._budget_plan import DEFAULT_TRIAL_SHARE, BudgetPlan
 from cnntune.search._loop import run_trials
 from cnntune.search._reporter import Reporter, SilentReporter
 from cnntune.search._settings import SearchSettings, check_engine
-from cnntune.search._study import ModelStore, OpenStudy, join_study, open_study, recorded_metadata
+from cnntune.search._study import (
+    ModelStore,
+    OpenStudy,
+    check_space_file,
+    join_study,
+    open_study,
+    recorded_metadata,
+)
 from cnntune.search._workers import WorkerJob, make_objective, run_worker_processes
 from cnntune.search.trial import SKIPPED, count_finished
 from cnntune.storage import (
@@ -169,6 +176,8 @@ def run_search(
     )
     reporter = reporter or SilentReporter()
     packaged_space = "default" if data_dir is not None else "demo"  # the demo set gets a CPU-sized space
+    if space_file is not None:  # a bad space fails before the cache, the store or a study exist
+        check_space_file(space_file, packaged_space)
     data_dir = Path(data_dir) if data_dir is not None else demo_data_dir(cache_dir)
     study_name = study_name or data_dir.resolve().name
     dataset = load_dataset(data_dir, channels=training.channels, cache_dir=cache_dir)
@@ -238,7 +247,7 @@ def run_worker(
 
     _check_timeout(timeout)
     reporter = reporter or SilentReporter()
-    storage = open_storage(storage_url, heartbeat)
+    storage = open_storage(storage_url, heartbeat, must_exist=True)  # a mistyped path must not become a store
     opened = join_study(storage, study_name, sampler_seed_offset=_worker_seed_offset())
     recorded = recorded_metadata(opened.study)
     data_dir = Path(data_dir) if data_dir is not None else Path(recorded.data_dir)

@@ -144,6 +144,11 @@ def recorded_metadata(study: Any) -> StudyMetadata:
     return recorded
 
 
+def check_space_file(space_file: Path, default_space: str) -> None:
+    """Reads and checks a space file (it is read again when the study opens: it is small)."""
+    _checked_space(space_file, default_space)
+
+
 def _checked_space(space_file: Path | None, default_space: str) -> Space:
     space = load_space(space_file, default=default_space)
     check_space(space, source=str(space_file) if space_file is not None else f"the {default_space} space")

@@ -169,3 +169,20 @@ def test_load_dataset_single_class_train_needs_num_classes(data_dir: Path) -> No
 def test_load_dataset_bad_argument_names_value(data_dir: Path, kwargs: dict, message: str) -> None:
     with pytest.raises(DataError, match=re.escape(message)):
         load_dataset(data_dir, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("line", "row", "message"),
+    [
+        (1, "image_id,label,label", r"train\.csv line 1: column 'label' appears twice"),
+        (4, "{id},1,extra", r"train\.csv line 4: 3 fields .* but the header has 2"),
+        (4, "{id},+1", r"train\.csv line 4: label '\+1' is not an integer"),
+        (4, "{long},1", r"train\.csv line 4: image_id 'x{40}'\.\.\. is 300 characters"),
+    ],
+)
+def test_load_dataset_refuses_what_it_used_to_accept_silently(data_dir: Path, line: int, row: str, message: str):
+    csv_path = data_dir / "train.csv"
+    set_csv_line(csv_path, line, row.format(id=csv_id(csv_path, line) if line > 1 else "", long="x" * 300))
+
+    with pytest.raises(DataError, match=message):
+        load_dataset(data_dir)
