@@ -11,6 +11,7 @@ from cnntune.data._load import load_dataset
 from cnntune.data._split import check_labels, load_image_folder, load_split
 from cnntune.data._summary import DataSummary, check_data, format_summary, summarize
 from cnntune.data._synth import synthesize
+from cnntune.data._warnings import data_warnings
 
 __all__ = [
     "DataSummary",
@@ -19,6 +20,7 @@ __all__ = [
     "Split",
     "check_data",
     "check_labels",
+    "data_warnings",
     "default_cache_dir",
     "demo_data_dir",
     "format_summary",

@@ -9,6 +9,7 @@ import numpy as np
 
 from cnntune.data._dataset import Dataset
 from cnntune.data._load import load_dataset
+from cnntune.data._warnings import data_warnings
 
 _STATS_CHUNK = 256  # images per pass: bounds the int64 temporaries to ~80 MB at 100x100x4
 
@@ -30,6 +31,7 @@ class DataSummary:
     alpha_dropped: bool
     from_cache: bool
     decoded: int
+    warnings: tuple[str, ...] = ()  # `data_warnings`: legal, but probably a mistake
 
 
 def check_data(
@@ -65,6 +67,7 @@ def summarize(dataset: Dataset) -> DataSummary:
         alpha_dropped=dataset.load_report.alpha_dropped,
         from_cache=dataset.load_report.from_cache,
         decoded=dataset.load_report.decoded,
+        warnings=tuple(data_warnings(dataset)),
     )
 
 
@@ -101,9 +104,7 @@ def format_summary(summary: DataSummary) -> str:
         lines.append(f"converted    {modes} (grayscale/palette PNGs converted to {summary.channels})")
     if summary.alpha_dropped:
         lines.append("alpha        dropped: some PNGs carry alpha, kept only with --channels auto/rgba")
-    empty = [str(c) for c, n in enumerate(summary.class_counts.get("train", ())) if n == 0]
-    if empty:
-        lines.append(f"warning      no train images of class {', '.join(empty)}")
+    lines += [f"warning      {warning}" for warning in summary.warnings]
     cache = "hit, nothing decoded" if summary.from_cache else f"{summary.decoded} PNGs decoded"
     lines += [f"cache        {cache}", f"fingerprint  {summary.fingerprint}"]
     return "\n".join(lines)

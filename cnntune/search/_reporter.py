@@ -15,6 +15,9 @@ class Reporter(Protocol):
     def budget_started(self, budget: Any | None) -> None:
         """The run's `Budget` (deadline, trial share), or None without one."""
 
+    def data_warned(self, warnings: list[str]) -> None:
+        """What `cnntune.data.data_warnings` found in the search's data (a leak, an empty class)."""
+
     def trial_started(self, number: int, max_epochs: int) -> None: ...
 
     def trial_priced(self, number: int, priced: dict[str, Any]) -> None:
@@ -38,6 +41,9 @@ class SilentReporter:
         pass
 
     def budget_started(self, budget: Any | None) -> None:
+        pass
+
+    def data_warned(self, warnings: list[str]) -> None:
         pass
 
     def trial_started(self, number: int, max_epochs: int) -> None:

@@ -131,7 +131,7 @@ def run_search(
         keep_top: how many of the best trials' models stay kept; None = the study's, or
             `DEFAULT_KEEP_TOP`; 0 keeps none.
     """
-    from cnntune.data import demo_data_dir, load_dataset
+    from cnntune.data import data_warnings, demo_data_dir, load_dataset
 
     if trials is not None and more is not None:
         raise SearchError("--trials (the study's total) and --more (trials beyond it) exclude each other; pass one")
@@ -181,6 +181,7 @@ def run_search(
     data_dir = Path(data_dir) if data_dir is not None else demo_data_dir(cache_dir)
     study_name = study_name or data_dir.resolve().name
     dataset = load_dataset(data_dir, channels=training.channels, cache_dir=cache_dir)
+    reporter.data_warned(data_warnings(dataset))
     storage = open_storage(storage_url, heartbeat)
     opened = open_study(
         storage,

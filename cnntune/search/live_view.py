@@ -79,6 +79,10 @@ class LiveView:
     def budget_started(self, budget: Any | None) -> None:
         self._budget = budget
 
+    def data_warned(self, warnings: list[str]) -> None:
+        for warning in warnings:
+            self.console.print(f"[yellow]warning: {escape(warning)}[/]")
+
     def trial_started(self, number: int, max_epochs: int) -> None:
         self._priced = {}
         self._status(f"trial {number}: starting")

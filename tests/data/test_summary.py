@@ -44,3 +44,32 @@ def test_format_summary_shows_counts_stats_cache_and_fingerprint(data_dir: Path,
     assert "cache        hit, nothing decoded" in second.splitlines()
     assert lines[-1] == f"fingerprint  {load_dataset(data_dir).fingerprint}"
     assert "converted" not in first
+
+
+def test_data_warnings_name_a_leak_between_train_and_validation(data_dir: Path) -> None:
+    import shutil
+
+    from conftest import csv_id, set_csv_line
+
+    from cnntune.data import data_warnings
+
+    train_id = csv_id(data_dir / "train.csv", 2)
+    label = (data_dir / "validation.csv").read_text().splitlines()[1].split(",")[1]
+    old_id = csv_id(data_dir / "validation.csv", 2)
+    set_csv_line(data_dir / "validation.csv", 2, f"{train_id},{label}")
+    shutil.copy(data_dir / "train" / f"{train_id}.png", data_dir / "validation" / f"{train_id}.png")
+    (data_dir / "validation" / f"{old_id}.png").unlink()
+
+    dataset = load_dataset(data_dir)
+    warnings = data_warnings(dataset)
+
+    assert warnings == [
+        f"LEAK: 1 image id(s) in both train and validation ({train_id!r}): scores on validation are not honest"
+    ]
+    assert f"warning      {warnings[0]}" in format_summary(summarize(dataset))
+
+
+def test_data_warnings_of_a_clean_set_are_none(data_dir: Path) -> None:
+    from cnntune.data import data_warnings
+
+    assert data_warnings(load_dataset(data_dir)) == []

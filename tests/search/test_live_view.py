@@ -133,3 +133,14 @@ def test_live_view_status_says_how_many_more_trials_fit_in_the_budget():
     status = view.progress.tasks[0].fields["status"]
     view.search_ended()
     assert "of budget left (~3 more trials at this pace) · trial 2: starting" in status
+
+
+def test_live_view_prints_data_warnings_before_the_trials():
+    out = io.StringIO()
+    view = LiveView(Console(file=out, width=200, color_system=None))
+
+    view.data_warned(
+        ["LEAK: 2 image id(s) in both train and validation ('a', 'b'): scores on validation are not honest"]
+    )
+
+    assert "warning: LEAK: 2 image id(s) in both train and validation" in out.getvalue()
