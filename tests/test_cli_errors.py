@@ -68,6 +68,7 @@ def test_one_line_keeps_unicode_and_spaces_and_escapes_only_controls():
         (["--timeout", "nan"], "--timeout must be a finite number of seconds >= 0, but got nan"),
         (["--study", ""], "--study must not be empty"),
         (["--workers", "100"], "--workers 100: this machine gives this process"),
+        (["--study", "s" * 600], "--study is 600 characters; a study name holds at most 512"),
     ],
 )
 def test_start_options_that_would_run_nothing_or_too_much_are_refused_before_any_store(args, message, tmp_path):

@@ -56,13 +56,26 @@ def image_size(table: SplitTable, i: int) -> tuple[int, int]:
         raise _undecodable(table.where(i), exc) from None
 
 
+SIZE_SAMPLE = 64  # image headers read to find the size most images share
+
+
+def common_size(table: SplitTable) -> tuple[int, int]:
+    """The (width, height) most of the split's first `SIZE_SAMPLE` images have (headers only).
+
+    Not simply the first image's: when that one is the odd one out, the error
+    must name it, not the thousands of good images after it.
+    """
+    sizes = Counter(image_size(table, i) for i in range(min(SIZE_SAMPLE, len(table.ids))))
+    return sizes.most_common(1)[0][0]
+
+
 def decode_splits(
     tables: Sequence[SplitTable],
     *,
     size: tuple[int, int],
     channels: int,
     workers: int,
-    size_source: str = "size of the first train image",
+    size_source: str = "the size of most train images",
 ) -> list[Decoded]:
     """Decode every image of every table into (N, H, W, `channels`) uint8 arrays.
 
@@ -102,7 +115,7 @@ def _decode_job(job: _Job) -> tuple[np.ndarray, Counter[str], bool]:
 
 
 def decode_image(
-    path: str, where: str, size: tuple[int, int], channels: int, size_source: str = "size of the first train image"
+    path: str, where: str, size: tuple[int, int], channels: int, size_source: str
 ) -> tuple[np.ndarray, str, bool]:
     """Decode one PNG to (H, W, channels) uint8; return it, its source mode and whether it had alpha.
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from cnntune.data._cache import Cache, DiskCache, NoCache
 from cnntune.data._dataset import Dataset, LoadReport, Split
-from cnntune.data._decode import decode_splits, image_size
+from cnntune.data._decode import common_size, decode_splits
 from cnntune.data._fingerprint import content_fingerprint
 from cnntune.data._pool import default_workers
 from cnntune.data._tables import SplitTable, read_table, resolve_num_classes
@@ -97,9 +97,9 @@ def _decode(
     tables: list[SplitTable], channels: str, num_classes: int, workers: int
 ) -> tuple[dict[str, np.ndarray], dict]:
     """Decode every split; resolve "auto" channels once all images have been seen."""
-    size = image_size(tables[0], 0)
+    size = common_size(tables[0])
     depth = 3 if channels == "rgb" else 4
-    found = decode_splits(tables, size=size, channels=depth, workers=workers)
+    found = decode_splits(tables, size=size, channels=depth, workers=workers, size_source="the size of most train images")
     decoded = {t.name: d for t, d in zip(tables, found, strict=True)}
     any_alpha = any(d.alpha for d in decoded.values())
     resolved = "rgba" if channels == "rgba" or (channels == "auto" and any_alpha) else "rgb"

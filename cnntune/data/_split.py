@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from cnntune.data._dataset import Split
-from cnntune.data._decode import decode_splits, first_with_alpha, image_size
+from cnntune.data._decode import common_size, decode_splits, first_with_alpha
 from cnntune.data._pool import default_workers
 from cnntune.data._tables import SplitTable, read_table
 from cnntune.errors import DataError
@@ -29,7 +29,7 @@ def load_split(
     labeled: bool,
     size: tuple[int, int] | None = None,
     alpha_allowed: bool = True,
-    size_source: str = "the size of the split's first image",
+    size_source: str = "the size of most of the split's images",
 ) -> Split:
     """Reads `<root>/<name>.csv` and decodes `<root>/<name>/`, nothing else of the folder.
 
@@ -58,7 +58,7 @@ def load_image_folder(
     channels: str,
     size: tuple[int, int] | None = None,
     alpha_allowed: bool = True,
-    size_source: str = "the size of the folder's first image",
+    size_source: str = "the size of most of the folder's images",
 ) -> Split:
     """Every `*.png` of a plain folder, in sorted file-name order; `image_id` is the file's stem.
 
@@ -79,7 +79,7 @@ def _decoded(
 ) -> Split:
     if channels not in SPLIT_CHANNELS:
         raise ValueError(f"channels must be one of {SPLIT_CHANNELS}, but got {channels=}")
-    size = size or image_size(table, 0)
+    size = size or common_size(table)
     [decoded] = decode_splits(
         [table], size=size, channels=3 if channels == "rgb" else 4, workers=default_workers(), size_source=size_source
     )

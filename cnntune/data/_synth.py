@@ -25,6 +25,10 @@ _CHUNK = 128  # images per task; fixed, because each chunk's pixels come from it
 _PNG_LEVEL = 1  # zlib level: 3-4x faster than the default 6 for ~15% larger files
 _ID_BYTES = 8  # 16 hex digits: ids look like Kaggle's and never collide in practice
 SPLITS = ("train", "validation", "test")
+# Refused before anything is allocated: one scene is drawn in float64 RGBA with a few temporaries
+# (~64 bytes per pixel); 4096 px is 1 GiB per scene and far beyond what a CNN search trains on.
+MAX_SIZE = 4096
+_WORKING_BYTES_PER_PIXEL = 64
 
 
 def synthesize(
@@ -116,6 +120,12 @@ def _check_arguments(train: int, validation: int, test: int, size: int, classes:
         raise DataError(f"test must be 0 (no test split) or more, got {test=}")
     if size < 8:
         raise DataError(f"size must be at least 8 pixels (one 8x8 block), got {size=}")
+    if size > MAX_SIZE:
+        raise DataError(
+            f"size must be at most {MAX_SIZE} pixels, got {size=}: every cnntune model takes its images whole, "
+            "and a scene's float working copies alone would need "
+            f"{_WORKING_BYTES_PER_PIXEL * size * size / 2**30:.0f} GiB"
+        )
     if seed < 0:
         raise DataError(f"seed must be 0 or more, got {seed=}")
 

@@ -62,6 +62,8 @@ def read_table(root: Path, name: str, *, labeled: bool) -> SplitTable:
     """
     csv_path = root / f"{name}.csv"
     folder = root / name
+    if csv_path.is_dir():
+        raise DataError(f"{csv_path}: is a folder, expected the {name} split's CSV file")
     if not csv_path.is_file():
         raise DataError(f"{csv_path}: missing (the {name} split's CSV)")
     if not folder.is_dir():
@@ -173,7 +175,7 @@ def resolve_num_classes(train: SplitTable, validation: SplitTable, num_classes: 
         if resolved < 2:
             raise DataError(
                 f"{train.csv_path}: every label is 0, a classifier needs at least 2 classes "
-                "(pass num_classes if other classes exist)"
+                "(pass --classes N if other classes exist)"
             )
     else:
         if num_classes < 2:

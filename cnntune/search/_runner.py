@@ -43,6 +43,7 @@ from cnntune.storage import (
 )
 
 DEFAULT_TRIALS = 20  # finished trials a study reaches when --trials is not given and no budget is
+MAX_STUDY_NAME = 512  # Optuna's RDB schema: studies.study_name is VARCHAR(512)
 UNBOUNDED_TRIALS = 1_000_000  # the target of a budgeted search without --trials: the deadline ends it
 
 
@@ -152,6 +153,8 @@ def run_search(
     _check_timeout(timeout)
     if study_name is not None and not study_name.strip():
         raise SearchError("--study must not be empty (leave it out for the data folder's name)")
+    if study_name is not None and len(study_name) > MAX_STUDY_NAME:
+        raise SearchError(f"--study is {len(study_name)} characters; a study name holds at most {MAX_STUDY_NAME}")
     if keep_top is not None and keep_top < 0:
         raise SearchError(f"--keep-top must be >= 0, but got {keep_top}")
     models = ModelStore(
@@ -253,7 +256,7 @@ def run_worker(
     recorded = recorded_metadata(opened.study)
     data_dir = Path(data_dir) if data_dir is not None else Path(recorded.data_dir)
     dataset = load_dataset(data_dir, channels=opened.training.channels, cache_dir=cache_dir)
-    check_same_data(study_name, recorded, dataset.fingerprint)
+    check_same_data(study_name, recorded, dataset.fingerprint, remedy="pass --data with the study's data")
     target = trials or read_target(opened.study)
     if target is None:
         raise SearchError(f"study {study_name!r} has no recorded --trials target; pass --trials")

@@ -71,6 +71,8 @@ class Param:
                 raise SpaceError(f"{where}: {key} of an int parameter must be whole, but got {value!r}")
         if self.low > self.high:
             raise SpaceError(f"{where}: low > high ({self.low} > {self.high})")
+        if not isinstance(self.log, bool):
+            raise SpaceError(f"{where}: log must be true or false, but got {self.log!r}")
         if self.log and self.low <= 0:
             raise SpaceError(f"{where}: a log scale needs low > 0, but got low={self.low}")
         if self.step is not None and self.step <= 0:

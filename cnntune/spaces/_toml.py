@@ -32,9 +32,13 @@ def load_space(path: Path | str | None, *, default: str = "default") -> Space:
         return default_space(default)
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # an editor's byte-order mark is not TOML's business
+    except IsADirectoryError:
+        raise SpaceError(f"{path}: is a folder, not a space file") from None
     except OSError as exc:
         raise SpaceError(f"{path}: cannot read the space file ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise SpaceError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.object[exc.start]:#04x}); save it as UTF-8") from None
     return parse_space(text, source=str(path))
 
 

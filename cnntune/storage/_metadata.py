@@ -43,12 +43,18 @@ def read_metadata(study: Any) -> StudyMetadata | None:
     return StudyMetadata(**{k: v for k, v in fields.items() if v is not None})
 
 
-def check_same_data(study_name: str, recorded: StudyMetadata, fingerprint: str) -> None:
+def check_same_data(
+    study_name: str,
+    recorded: StudyMetadata,
+    fingerprint: str,
+    remedy: str = "use another --study, the study's data, or --force",
+) -> None:
+    """Refuses data whose fingerprint differs from the study's; `remedy` says what the caller's user can do."""
     if recorded.data_fingerprint != fingerprint:
         raise StorageError(
             f"study {study_name!r} was run on other data (fingerprint "
             f"{recorded.data_fingerprint[:12]}, this data {fingerprint[:12]}); "
-            "use another --study, the study's data, or --force"
+            f"{remedy}"
         )
 
 

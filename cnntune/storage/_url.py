@@ -105,7 +105,7 @@ def open_storage(
                     ),
                 )
             return optuna.storages.RDBStorage(url, **kwargs)
-    except sqlalchemy.exc.ArgumentError:
+    except (sqlalchemy.exc.ArgumentError, ValueError):  # ValueError: e.g. an unclosed [IPv6 host
         raise StorageError(f"storage URL {shown!r} is not a valid database URL") from None
     except (sqlalchemy.exc.NoSuchModuleError, ModuleNotFoundError, ImportError) as exc:
         raise StorageError(f"storage {shown!r}: database driver not installed ({exc})") from None

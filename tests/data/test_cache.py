@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import csv_id, set_csv_line
+from csv_lines import csv_id, set_csv_line
 from PIL import Image
 
 from cnntune.data import load_dataset

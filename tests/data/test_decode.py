@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import csv_id
+from csv_lines import csv_id
 from PIL import Image
 
 from cnntune.data import format_summary, load_dataset, summarize
@@ -159,3 +159,18 @@ def test_load_dataset_rgb_without_alpha_drops_nothing(data_dir: Path) -> None:
     dataset = load_dataset(data_dir, channels="rgb")
     assert not dataset.load_report.alpha_dropped
     assert "alpha" not in format_summary(summarize(dataset))
+
+
+def test_load_dataset_odd_first_image_is_the_one_named_not_the_good_ones(data_dir: Path) -> None:
+    png = _png(data_dir, "train", 2)  # the first image of the first split
+    Image.new("RGB", (16, 16)).save(png)
+    pattern = rf"{re.escape(str(png))} \(train\.csv line 2\): image is 16x16 .* are 12x12 \(the size of most train"
+    with pytest.raises(DataError, match=pattern):
+        load_dataset(data_dir)
+
+
+def test_load_dataset_csv_that_is_a_folder_says_so(data_dir: Path) -> None:
+    (data_dir / "train.csv").unlink()
+    (data_dir / "train.csv").mkdir()
+    with pytest.raises(DataError, match=r"train\.csv: is a folder, expected the train split's CSV file"):
+        load_dataset(data_dir)

@@ -49,7 +49,7 @@ def test_format_summary_shows_counts_stats_cache_and_fingerprint(data_dir: Path,
 def test_data_warnings_name_a_leak_between_train_and_validation(data_dir: Path) -> None:
     import shutil
 
-    from conftest import csv_id, set_csv_line
+    from csv_lines import csv_id, set_csv_line
 
     from cnntune.data import data_warnings
 

@@ -156,3 +156,11 @@ def test_demo_data_dir_concurrent_callers_get_one_complete_set(tmp_path: Path, m
     assert set(paths) == {tmp_path / "demo"}
     assert [p.name for p in tmp_path.iterdir()] == ["demo"]  # losers' staged copies removed
     assert len(load_dataset(tmp_path / "demo").train) == 10
+
+
+def test_synthesize_refuses_a_size_that_cannot_fit_before_writing(tmp_path: Path) -> None:
+    from cnntune.errors import DataError
+
+    with pytest.raises(DataError, match=r"size must be at most 4096 pixels, got size=100000.* GiB"):
+        synthesize(tmp_path / "huge", size=100_000)
+    assert not (tmp_path / "huge").exists()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import csv_id, set_csv_line
+from csv_lines import csv_id, set_csv_line
 
 from cnntune.data import load_dataset
 from cnntune.errors import DataError

@@ -142,3 +142,28 @@ def test_param_contains_only_values_the_sampler_could_draw():
     assert not integer.contains(True)  # a bool is no int here
     choice = Param("batch_size", "categorical", choices=(32, 64))
     assert choice.contains(64) and not choice.contains(64.0) and not choice.contains("64")
+
+
+def test_space_file_with_a_bom_loads_and_latin1_is_one_clear_error(tmp_path):
+    from cnntune.errors import SpaceError
+    from cnntune.spaces import load_space
+
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes(b"\xef\xbb\xbf" + b'[params.depth]\nkind = "int"\nlow = 2\nhigh = 4\n')
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes('[params.depth]\nkind = "int"\nlow = 2\nhigh = 4\nhelp = "profondeur é"\n'.encode("latin-1"))
+
+    assert [p.name for p in load_space(bom)] == ["depth"]
+    with pytest.raises(SpaceError, match=r"latin\.toml: not UTF-8 text \(byte \d+: 0xe9\); save it as UTF-8"):
+        load_space(latin)
+
+
+def test_space_log_must_be_a_boolean(tmp_path):
+    from cnntune.errors import SpaceError
+    from cnntune.spaces import load_space
+
+    path = tmp_path / "s.toml"
+    path.write_text('[params.learning_rate]\nkind = "float"\nlow = 0.001\nhigh = 0.1\nlog = "yes"\n')
+
+    with pytest.raises(SpaceError, match="log must be true or false, but got 'yes'"):
+        load_space(path)
