@@ -99,7 +99,7 @@ def _decode(
     """Decode every split; resolve "auto" channels once all images have been seen."""
     size = common_size(tables[0])
     depth = 3 if channels == "rgb" else 4
-    found = decode_splits(tables, size=size, channels=depth, workers=workers, size_source="the size of most train images")
+    found = decode_splits(tables, size=size, channels=depth, workers=workers)
     decoded = {t.name: d for t, d in zip(tables, found, strict=True)}
     any_alpha = any(d.alpha for d in decoded.values())
     resolved = "rgba" if channels == "rgba" or (channels == "auto" and any_alpha) else "rgb"

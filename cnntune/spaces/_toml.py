@@ -38,7 +38,8 @@ def load_space(path: Path | str | None, *, default: str = "default") -> Space:
     except OSError as exc:
         raise SpaceError(f"{path}: cannot read the space file ({exc.strerror})") from None
     except UnicodeDecodeError as exc:
-        raise SpaceError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.object[exc.start]:#04x}); save it as UTF-8") from None
+        bad = exc.object[exc.start]
+        raise SpaceError(f"{path}: not UTF-8 text (byte {exc.start}: {bad:#04x}); save it as UTF-8") from None
     return parse_space(text, source=str(path))
 
 
