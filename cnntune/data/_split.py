@@ -15,7 +15,7 @@ import numpy as np
 from cnntune.data._dataset import Split
 from cnntune.data._decode import common_size, decode_splits, first_with_alpha
 from cnntune.data._pool import default_workers
-from cnntune.data._tables import SplitTable, read_table
+from cnntune.data._tables import SplitTable, check_images_inside, read_table
 from cnntune.errors import DataError
 
 SPLIT_CHANNELS = ("rgb", "rgba")
@@ -71,6 +71,7 @@ def load_image_folder(
     if not ids:
         raise DataError(f"{folder}: no .png images in this folder")
     table = SplitTable("images", None, folder, b"", ids, tuple(range(1, len(ids) + 1)), None)
+    check_images_inside(folder, table)
     return _decoded(table, channels, size, alpha_allowed, size_source)
 
 

@@ -68,6 +68,8 @@ def read_table(root: Path, name: str, *, labeled: bool) -> SplitTable:
         raise DataError(f"{csv_path}: missing (the {name} split's CSV)")
     if not folder.is_dir():
         raise DataError(f"{folder}: missing folder for the images listed in {csv_path.name}")
+    for path in (csv_path, folder):
+        check_inside(root, path)
     raw = csv_path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -77,7 +79,33 @@ def read_table(root: Path, name: str, *, labeled: bool) -> SplitTable:
     if not ids:
         raise DataError(f"{csv_path}: no rows, the {name} split is empty")
     label_array = np.asarray(labels, dtype=np.int64) if labeled else None
-    return SplitTable(name, csv_path, folder, raw, tuple(ids), tuple(lines), label_array)
+    table = SplitTable(name, csv_path, folder, raw, tuple(ids), tuple(lines), label_array)
+    check_images_inside(root, table)
+    return table
+
+
+def check_inside(root: Path, path: Path, where: str | None = None) -> None:
+    """Refuses `path` when it resolves (through links) outside `root`: nothing outside the data folder is read.
+
+    Links that stay inside the folder are fine (a split sharing another's images, say).
+    """
+    base = os.path.realpath(root)
+    real = os.path.realpath(path)
+    if real != base and not real.startswith(base + os.sep):
+        raise DataError(
+            f"{where or path}: a link to {real}, outside the data folder {root}; cnntune reads nothing outside it"
+        )
+
+
+def check_images_inside(root: Path, table: SplitTable) -> None:
+    """`check_inside` for every image of `table` that is a link (one directory scan finds them)."""
+    with os.scandir(table.folder) as entries:
+        links = {entry.name for entry in entries if entry.is_symlink()}
+    if not links:
+        return
+    for i, image_id in enumerate(table.ids):
+        if f"{image_id}.png" in links:
+            check_inside(root, table.image_path(i), where=table.where(i))
 
 
 def _parse_rows(csv_path: Path, text: str, *, labeled: bool) -> tuple[list[str], list[int], list[int]]:

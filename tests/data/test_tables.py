@@ -186,3 +186,38 @@ def test_load_dataset_refuses_what_it_used_to_accept_silently(data_dir: Path, li
 
     with pytest.raises(DataError, match=message):
         load_dataset(data_dir)
+
+
+def test_load_dataset_refuses_an_image_linked_outside_the_data_folder(data_dir: Path, tmp_path: Path) -> None:
+    image_id = csv_id(data_dir / "train.csv", 2)
+    png = data_dir / "train" / f"{image_id}.png"
+    png.unlink()
+    png.symlink_to("/etc/passwd")
+
+    with pytest.raises(DataError, match=r"train\.csv line 2\): a link to /etc/passwd, outside the data folder"):
+        load_dataset(data_dir)
+
+
+@pytest.mark.parametrize("name", ["train", "train.csv"])
+def test_load_dataset_refuses_a_split_linked_outside_the_data_folder(data_dir: Path, tmp_path: Path, name: str):
+    import shutil
+
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    moved = outside / name
+    shutil.move(str(data_dir / name), moved)
+    (data_dir / name).symlink_to(moved)
+
+    with pytest.raises(DataError, match=rf"{re.escape(name)}: a link to {re.escape(str(moved))}, outside the data"):
+        load_dataset(data_dir)
+
+
+def test_load_dataset_accepts_a_link_that_stays_inside_the_data_folder(data_dir: Path) -> None:
+    image_id = csv_id(data_dir / "train.csv", 2)
+    png = data_dir / "train" / f"{image_id}.png"
+    kept = data_dir / "shared" / png.name
+    kept.parent.mkdir()
+    png.rename(kept)
+    png.symlink_to(kept)
+
+    assert len(load_dataset(data_dir).train) == 60
