@@ -62,7 +62,7 @@ def _default_cache_dir() -> Path:
 
 
 class _Group(click.Group):
-    """A click group that turns every bad input into one `error: ...` line and exit code 2.
+    """A click group that turns every bad input into one `error: ...` line and exit code 2, a stop signal into 130.
 
     `CnnTuneError` from the library, and click's own usage errors (a bad option
     value, an unknown option, a missing argument): click would print four lines
@@ -73,8 +73,17 @@ class _Group(click.Group):
     """
 
     def invoke(self, ctx: click.Context):
+        from cnntune.search import interrupts_restored, stop_signals
+
         try:
-            return super().invoke(ctx)
+            # Every command stops on Ctrl-C, SIGTERM and SIGHUP, also when started with SIGINT ignored
+            # (a background job); its outputs appear whole or not at all, so nothing is half-written.
+            with stop_signals(), interrupts_restored():
+                return super().invoke(ctx)
+        except KeyboardInterrupt as exc:
+            reason = exc.args[0] if exc.args else "Ctrl-C"
+            click.echo(f"\ninterrupted ({reason}): stopped before finishing; nothing was written", err=True)
+            ctx.exit(130)
         except SearchInterrupted as exc:
             click.echo(f"\ninterrupted: {one_line(str(exc))}", err=True)
             ctx.exit(130)

@@ -1,8 +1,8 @@
-"""SIGINT and SIGTERM both stop a search the graceful way: as a KeyboardInterrupt.
+"""SIGINT, SIGTERM and SIGHUP all stop a search the graceful way: as a KeyboardInterrupt.
 
 The running trial is then marked FAIL with its reason and the process exits
-130, whether the user pressed Ctrl-C, `docker stop` sent SIGTERM, or a parent
-process forwarded SIGINT to its workers.
+130, whether the user pressed Ctrl-C, `docker stop` sent SIGTERM, the terminal
+or SSH session closed (SIGHUP), or a parent process forwarded SIGINT to its workers.
 
 Two things make the plain KeyboardInterrupt unreliable, so the processes that
 run trials install their own handler:
@@ -29,13 +29,14 @@ from collections.abc import Iterator
 from types import FrameType
 from typing import Any
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # SIGHUP: the terminal went away
 # Process-wide, like the signals it records; only `stop_signals` sets and clears it.
 _stop_request: list[str] = []
 
 
 @contextlib.contextmanager
 def stop_signals() -> Iterator[None]:
-    """Within the block, SIGINT and SIGTERM raise KeyboardInterrupt and are remembered.
+    """Within the block, SIGINT, SIGTERM and SIGHUP raise KeyboardInterrupt and are remembered.
 
     Used at the edge: by the CLI commands that train, and first thing in the
     worker and trial processes cnntune spawns. Off the main thread (where
@@ -44,7 +45,7 @@ def stop_signals() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous = {s: signal.getsignal(s) for s in STOP_SIGNALS}
     _stop_request.clear()
     for signum in previous:
         signal.signal(signum, _request_stop)

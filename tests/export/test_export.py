@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import signal
+import subprocess
 
 import numpy as np
 import optuna
 import pytest
 from cli_errors import one_error_line
 from click.testing import CliRunner
+from processes import tune_argv_sigint_ignored
 
 from cnntune.cli import cli
 from cnntune.report._validation import read_validation
@@ -152,3 +156,35 @@ def test_cli_export_best_other_data_is_an_error(study_url, other_tiny_data, expo
     )  # fmt: skip
 
     _assert_one_error(result, "not the data study 's' was run on", out)
+
+
+@pytest.mark.parametrize("sent", [signal.SIGINT, signal.SIGTERM])
+def test_cli_export_best_stops_on_a_stop_signal_and_writes_nothing(study_url, export_cache, tmp_path, sent):
+    out = tmp_path / "m"
+    proc = subprocess.Popen(
+        tune_argv_sigint_ignored(
+            "export-best",
+            "--storage",
+            study_url,
+            "--out",
+            str(out),
+            "--retrain",
+            "--epochs",
+            "100000",
+            "--cache-dir",
+            str(export_cache),
+        ),  # fmt: skip
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        text=True,
+    )
+    for line in proc.stdout:  # wait until it is training
+        if "epoch 2/" in line:
+            break
+    proc.send_signal(sent)
+    _, err = proc.communicate(timeout=120)
+
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "nothing was written" in err
+    assert [p.name for p in tmp_path.iterdir()] == []  # no export, no staging folder

@@ -123,7 +123,12 @@ def test_status_missing_study_names_the_store(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("sent", "reason", "isolate"),
-    [(signal.SIGINT, "Ctrl-C", []), (signal.SIGTERM, "SIGTERM", []), (signal.SIGTERM, "SIGTERM", ["--isolate"])],
+    [
+        (signal.SIGINT, "Ctrl-C", []),
+        (signal.SIGTERM, "SIGTERM", []),
+        (signal.SIGHUP, "SIGHUP", []),  # the terminal or the SSH session closed
+        (signal.SIGTERM, "SIGTERM", ["--isolate"]),
+    ],
 )
 def test_start_stop_signal_marks_trial_failed_and_exits_130(tmp_path, tiny_data, sent, reason, isolate):
     url = f"sqlite:///{tmp_path / 't.db'}"
