@@ -511,7 +511,7 @@ def start(
         mixed_precision=mixed_precision,
         jit_compile=jit_compile,
     )
-    with watched_search("the running trial was marked FAIL. Resume with the same command.") as view:
+    with watched_search("Resume with the same command.") as view:
         summary = run_search(
             data_dir=data_dir,
             cache_dir=cache_dir,
@@ -593,7 +593,7 @@ def worker(
     from cnntune.search import run_worker, watched_search
 
     import_tensorflow_quietly()
-    with watched_search("the running trial was marked FAIL.") as view:
+    with watched_search("") as view:
         summary = run_worker(
             storage_url=storage_url,
             study_name=study_name,

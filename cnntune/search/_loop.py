@@ -83,7 +83,7 @@ def run_trials(
         if claim is None:
             time.sleep(WAIT_SECONDS)
             continue
-        frozen = _run_one(study, storage, claim, objective)
+        frozen = _run_one(study, storage, claim, objective, reporter)
         ran += 1
         if frozen.state.name == "COMPLETE":
             keeper.evict(study)
@@ -128,7 +128,7 @@ def _claim(study: Any, storage: Any, target: int) -> Any:
         return None
 
 
-def _run_one(study: Any, storage: Any, trial: Any, objective: Callable[[Any], float]) -> Any:
+def _run_one(study: Any, storage: Any, trial: Any, objective: Callable[[Any], float], reporter: Reporter) -> Any:
     """Runs the objective under the trial's heartbeat, tells the study how it ended, returns the FrozenTrial."""
     import optuna
     from optuna.storages._heartbeat import get_heartbeat_thread  # see the module docstring
@@ -143,11 +143,16 @@ def _run_one(study: Any, storage: Any, trial: Any, objective: Callable[[Any], fl
         state = TrialState.PRUNED
     except TrialFailed:
         state = TrialState.FAIL
-    except (CnnTuneError, KeyboardInterrupt):
+    except (CnnTuneError, KeyboardInterrupt) as exc:
         # The interrupt must get through even if the store cannot take the FAIL
         # now; the trial's heartbeat then goes stale and the next worker fails it.
+        marked = False
         with contextlib.suppress(Exception):
             study.tell(trial, state=TrialState.FAIL)
+            marked = study.get_trials(deepcopy=False)[trial.number].state == TrialState.FAIL
+        if isinstance(exc, KeyboardInterrupt):
+            with contextlib.suppress(Exception):  # what the user is told must be what the store holds
+                reporter.trial_interrupted(trial.number, marked)
         raise
     except Exception as exc:  # an unforeseen error fails this trial, not the search
         trial.set_user_attr(FAIL_REASON, describe_failure(exc))

@@ -31,6 +31,9 @@ class Reporter(Protocol):
 
     def trial_finished(self, trial: Any, best: Any | None, finished: int) -> None: ...
 
+    def trial_interrupted(self, number: int, marked: bool) -> None:
+        """A stop signal ended trial `number`; `marked`: the store confirmed it FAIL."""
+
     def search_ended(self) -> None: ...
 
 
@@ -59,6 +62,9 @@ class SilentReporter:
         pass
 
     def trial_finished(self, trial: Any, best: Any | None, finished: int) -> None:
+        pass
+
+    def trial_interrupted(self, number: int, marked: bool) -> None:
         pass
 
     def search_ended(self) -> None:

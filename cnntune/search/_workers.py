@@ -90,7 +90,11 @@ def run_worker_processes(study: Any, job: WorkerJob, workers: int, reporter: Rep
             reporter.trials_running(_running_progress(study, max_epochs))
             time.sleep(WATCH_SECONDS)
     except KeyboardInterrupt:
+        running = {t.number for t in study.get_trials(deepcopy=False) if t.state.name == "RUNNING"}
         _interrupt(processes)
+        for trial in study.get_trials(deepcopy=False):  # what the workers left, as the store holds it
+            if trial.number in running:
+                reporter.trial_interrupted(trial.number, trial.state.name == "FAIL")
         raise
     _report_new_trials(study, seen, reporter)
     failed = [p for p in processes if p.exitcode != 0]

@@ -27,12 +27,13 @@ _STATE_STYLE = {"COMPLETE": "green", "PRUNED": "yellow", "FAIL": "red"}
 
 
 @contextlib.contextmanager
-def watched_search(interrupted: str) -> Iterator[LiveView]:
-    """A live view for a search run inside it, with Ctrl-C and SIGTERM stopping it gracefully.
+def watched_search(then: str) -> Iterator[LiveView]:
+    """A live view for a search run inside it, with Ctrl-C, SIGTERM and SIGHUP stopping it gracefully.
 
-    A stop signal closes the view and comes out as `SearchInterrupted(interrupted)`,
-    which the CLI turns into that line and exit code 130. Optuna's per-trial INFO
-    log would interleave with the view, so it is quietened for the block.
+    A stop signal closes the view and comes out as `SearchInterrupted`, which the
+    CLI turns into one line and exit code 130. The line says what the store
+    confirmed (`interruption_message`), then `then` (what to do next). Optuna's
+    per-trial INFO log would interleave with the view, so it is quietened for the block.
     """
     import optuna
 
@@ -44,7 +45,7 @@ def watched_search(interrupted: str) -> Iterator[LiveView]:
             yield view
     except KeyboardInterrupt:
         view.search_ended()
-        raise SearchInterrupted(interrupted) from None
+        raise SearchInterrupted(f"{view.interruption_message()} {then}".strip()) from None
     finally:
         optuna.logging.set_verbosity(verbosity)
 
@@ -68,6 +69,7 @@ class LiveView:
         self._priced: dict[str, Any] = {}
         self._skipped_in_a_row = 0
         self._trial_seconds: list[float] = []  # wall seconds of the trials this run trained to the end
+        self._interrupted: tuple[int, bool] | None = None  # (trial number, confirmed FAIL by the store)
 
     def search_started(self, study_name: str, target: int, finished: int, where: str) -> None:
         self.console.print(
@@ -152,6 +154,21 @@ class LiveView:
         if self._task is not None:
             self.progress.update(self._task, completed=finished)
         self._status("")
+
+    def trial_interrupted(self, number: int, marked: bool) -> None:
+        self._interrupted = (number, marked)
+
+    def interruption_message(self) -> str:
+        """What a stop signal left in the store, as the store confirmed it."""
+        if self._interrupted is None:
+            return "no trial was running."
+        number, marked = self._interrupted
+        if marked:
+            return f"trial {number} was marked FAIL (interrupted)."
+        return (
+            f"trial {number} could not be marked FAIL now (the store did not answer); "
+            "the next run marks it FAIL after the heartbeat grace period."
+        )
 
     def search_ended(self) -> None:
         self.progress.stop()

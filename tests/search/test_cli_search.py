@@ -153,7 +153,7 @@ def test_start_stop_signal_marks_trial_failed_and_exits_130(tmp_path, tiny_data,
     out, err = proc.communicate(timeout=120)
 
     assert proc.returncode == 130, err
-    assert "Resume with the same command" in err
+    assert "trial 0 was marked FAIL (interrupted). Resume with the same command." in err
     trials = optuna.load_study(study_name="tiny", storage=url).trials
     assert [t.state.name for t in trials] == ["FAIL"]
     assert trials[0].user_attrs["fail_reason"] == f"interrupted ({reason})"

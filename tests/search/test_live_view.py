@@ -144,3 +144,14 @@ def test_live_view_prints_data_warnings_before_the_trials():
     )
 
     assert "warning: LEAK: 2 image id(s) in both train and validation" in out.getvalue()
+
+
+def test_interruption_message_says_only_what_the_store_confirmed():
+    view = LiveView(Console(file=io.StringIO(), width=200, color_system=None))
+    assert view.interruption_message() == "no trial was running."
+
+    view.trial_interrupted(3, marked=True)
+    assert view.interruption_message() == "trial 3 was marked FAIL (interrupted)."
+
+    view.trial_interrupted(4, marked=False)
+    assert "trial 4 could not be marked FAIL now" in view.interruption_message()
