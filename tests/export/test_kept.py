@@ -12,6 +12,7 @@ import optuna
 import pytest
 from cli_errors import one_error_line
 from click.testing import CliRunner
+from split_copies import only_split
 
 from cnntune.cli import cli
 from cnntune.storage import MODEL_ARTIFACT, kept_trials
@@ -96,10 +97,7 @@ def test_savedmodel_serving_signature_rejects_a_batch_of_another_shape(kept_expo
 
 
 def test_cli_kept_export_needs_no_training_images(copied, tiny_data, tmp_path):
-    only_validation = tmp_path / "val-only"
-    only_validation.mkdir()
-    shutil.copy(tiny_data / "validation.csv", only_validation)
-    shutil.copytree(tiny_data / "validation", only_validation / "validation")
+    only_validation = only_split(tiny_data, "validation", tmp_path / "val-only")
     out = tmp_path / "m"
 
     result = _invoke("export-best", "--storage", copied, "--out", out, "--data", only_validation)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from cli_errors import one_error_line
 from click.testing import CliRunner
+from split_copies import only_split
 
 from cnntune.cli import cli
 
@@ -89,12 +90,7 @@ def test_cli_predict_folder_that_is_not_an_export_is_an_error(tmp_path):
 
 
 def test_cli_predict_reads_only_test_csv_and_test_folder(exported, tiny_data, tmp_path):
-    import shutil
-
-    only_test = tmp_path / "test-only"
-    only_test.mkdir()
-    shutil.copy(tiny_data / "test.csv", only_test)
-    shutil.copytree(tiny_data / "test", only_test / "test")
+    only_test = only_split(tiny_data, "test", tmp_path / "test-only")
     out = tmp_path / "s.csv"
 
     result = _invoke("predict", exported.out, "--data", only_test, "--out", out)
