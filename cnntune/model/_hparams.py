@@ -105,26 +105,28 @@ class Domain:
         return " and ".join(part for part in (low, high) if part)
 
 
-_POSITIVE_INT = Domain(low=1)
 _PROBABILITY = Domain(low=0.0, high=1.0)
+# Upper bounds far past anything that trains, there so that a typo (`high = 1e20`) is an error
+# at `tune start` rather than a sampler that hangs, then an OverflowError trial after trial.
+_WIDTH = Domain(low=1, high=8192)  # filters: 8192 3x3 filters on 8192 channels is 600 M weights
 DOMAINS: dict[str, Domain] = {
-    "depth": _POSITIVE_INT,
-    "base_width": _POSITIVE_INT,
-    "width_growth": Domain(low=0.0, low_open=True),
-    "max_width": _POSITIVE_INT,
-    "convs_per_block": _POSITIVE_INT,
+    "depth": Domain(low=1, high=64),  # blocks: each pools, 2**64 is no image's side
+    "base_width": _WIDTH,
+    "width_growth": Domain(low=0.0, low_open=True, high=16.0),
+    "max_width": _WIDTH,
+    "convs_per_block": Domain(low=1, high=16),
     "block_type": Domain(choices=BLOCK_TYPES),
-    "kernel_size": _POSITIVE_INT,
+    "kernel_size": Domain(low=1, high=31),
     "stem": Domain(choices=STEMS),
     "dropout": Domain(low=0.0, high=1.0, high_open=True),
-    "dense_units": Domain(low=0),
+    "dense_units": Domain(low=0, high=65536),
     "color_space": Domain(choices=COLOUR_SPACES),
     "optimizer": Domain(choices=OPTIMIZERS),
     "learning_rate": Domain(low=0.0, low_open=True),
     "momentum": Domain(low=0.0, high=1.0, high_open=True),
     "lr_schedule": Domain(choices=LR_SCHEDULES),
     "weight_decay": Domain(low=0.0),
-    "batch_size": _POSITIVE_INT,
+    "batch_size": Domain(low=1, high=65536),
     "label_smoothing": Domain(low=0.0, high=1.0, high_open=True),
     "flip": Domain(choices=(False, True)),
     "cutout_p": _PROBABILITY,
@@ -158,6 +160,11 @@ def check_space(space: Any, *, source: str) -> None:
         if param.name not in kinds:
             raise SpaceError(
                 f"{source}: unknown hyperparameter {param.name!r} in the space; known ones: {', '.join(sorted(kinds))}"
+            )
+        if param.kind == "bool" and kinds[param.name] is not bool:
+            raise SpaceError(
+                f"{source}: hyperparameter {param.name!r} is of type {kinds[param.name].__name__}, not bool; "
+                "give it kind int, float or categorical"
             )
         values = param.choices if param.kind == "categorical" else (param.low, param.high)
         for value in values if param.kind != "bool" else ():

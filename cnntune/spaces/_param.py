@@ -77,6 +77,11 @@ class Param:
             raise SpaceError(f"{where}: a log scale needs low > 0, but got low={self.low}")
         if self.step is not None and self.step <= 0:
             raise SpaceError(f"{where}: step must be > 0, but got {self.step}")
+        if self.step is not None and self.high > self.low and self.step > self.high - self.low:
+            raise SpaceError(
+                f"{where}: step {self.step} is larger than the range {self.low}..{self.high}: "
+                f"only {self.low} is ever sampled"
+            )
         if self.log and self.step is not None:
             raise SpaceError(f"{where}: log and step cannot be combined")
 

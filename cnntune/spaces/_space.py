@@ -34,6 +34,8 @@ class Space:
                     f"parameter {param.name!r}: its condition names {param.when.name!r}, "
                     "which is not a parameter defined before it"
                 )
+            if param.when is not None:
+                _check_condition(param, next(p for p in self.params if p.name == param.when.name))
             seen.add(param.name)
 
     def __iter__(self) -> Iterator[Param]:
@@ -95,3 +97,29 @@ def _param_from_table(name: str, table: Any, source: str) -> Param:
         return Param(name=name, **fields)
     except SpaceError as exc:
         raise SpaceError(f"{source}: {exc}") from None
+
+
+_ORDERING = (">", ">=", "<", "<=")
+
+
+def _check_condition(param: Param, parent: Param) -> None:
+    """A condition must be able to hold: it compares like with like, and names values the parent can take."""
+    when = param.when
+    where = f"parameter {param.name!r}: condition {str(when)!r}"
+    if parent.kind in ("categorical", "bool"):
+        values = list(parent.choices) if parent.kind == "categorical" else [False, True]
+        if when.op in _ORDERING:
+            if not all(_is_number(v) for v in values) or not _is_number(when.value):
+                shown = ", ".join(repr(v) for v in values)
+                raise SpaceError(f"{where} orders {parent.name!r} ({shown}) against {when.value!r}: not numbers")
+            return
+        options = when.value if when.op == "in" else [when.value]
+        if when.op != "!=" and not any(o in values for o in options):
+            shown = ", ".join(repr(v) for v in values)
+            raise SpaceError(f"{where} never holds: {parent.name!r} takes only {shown}")
+    elif not all(_is_number(v) for v in (when.value if when.op == "in" else [when.value])):
+        raise SpaceError(f"{where} compares the number {parent.name!r} with {when.value!r}")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

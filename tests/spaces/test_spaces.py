@@ -1,5 +1,7 @@
 """The space definition: parsing, validation with named errors, round trips, sampling."""
 
+import re
+
 import optuna
 import pytest
 
@@ -167,3 +169,49 @@ def test_space_log_must_be_a_boolean(tmp_path):
 
     with pytest.raises(SpaceError, match="log must be true or false, but got 'yes'"):
         load_space(path)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            '[params.optimizer]\nkind = "categorical"\nchoices = ["adam", "sgd"]\n'
+            '[params.momentum]\nkind = "float"\nlow = 0.8\nhigh = 0.99\nwhen = "optimizer > 3"\n',
+            "condition 'optimizer > 3' orders 'optimizer' ('adam', 'sgd') against 3: not numbers",
+        ),
+        (
+            '[params.optimizer]\nkind = "categorical"\nchoices = ["adam", "sgd"]\n'
+            '[params.momentum]\nkind = "float"\nlow = 0.8\nhigh = 0.99\nwhen = "optimizer == \'nadam\'"\n',
+            "never holds: 'optimizer' takes only 'adam', 'sgd'",
+        ),
+        ('[params.depth]\nkind = "int"\nlow = 2\nhigh = 4\nstep = 10\n', "step 10 is larger than the range 2..4"),
+    ],
+)
+def test_space_conditions_that_cannot_hold_and_steps_past_the_range_are_refused(tmp_path, body, message):
+    from cnntune.errors import SpaceError
+    from cnntune.spaces import load_space
+
+    path = tmp_path / "s.toml"
+    path.write_text(body)
+
+    with pytest.raises(SpaceError, match=re.escape(message)):
+        load_space(path)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('[params.depth]\nkind = "int"\nlow = 2\nhigh = 1e20\n', "'depth' must be >= 1 and <= 64"),
+        ('[params.depth]\nkind = "bool"\n', "'depth' is of type int, not bool"),
+    ],
+)
+def test_check_space_refuses_absurd_bounds_and_the_wrong_kind(tmp_path, body, message):
+    from cnntune.errors import SpaceError
+    from cnntune.model import check_space
+    from cnntune.spaces import load_space
+
+    path = tmp_path / "s.toml"
+    path.write_text(body)
+
+    with pytest.raises(SpaceError, match=re.escape(message)):
+        check_space(load_space(path), source=str(path))
