@@ -34,6 +34,7 @@ class LoadReport:
     from_cache: bool
     converted: dict[str, int] = field(default_factory=dict)  # source PNG mode -> count
     alpha_dropped: bool = False  # channels="rgb" discarded alpha some images carried
+    formats: dict[str, int] = field(default_factory=dict)  # file format -> count, for files named .png that are not
 
 
 @dataclass(frozen=True, eq=False)

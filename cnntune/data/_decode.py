@@ -8,6 +8,7 @@ decide. Each job carries its images' paths and CSV lines, nothing shared.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ class Decoded:
     images: np.ndarray  # uint8 (N, H, W, channels)
     converted: Counter[str]  # source mode -> count, for modes other than RGB/RGBA
     alpha: bool  # some image carried alpha (an alpha band or a transparency entry)
+    formats: Counter[str] = dataclasses.field(default_factory=Counter)  # file format -> count, other than PNG
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ def decode_splits(
     """
     width, height = size
     decoded = [Decoded(np.empty((len(t.ids), height, width, channels), np.uint8), Counter(), False) for t in tables]
+    # Pillow reads a JPEG, BMP, GIF, WebP or TIFF named .png as what it is: decoded knowingly, and counted
     jobs = []
     for split, table in enumerate(tables):
         files = table.image_files()
@@ -93,31 +96,37 @@ def decode_splits(
             paths, lines = tuple(files[start:stop]), table.lines[start:stop]
             csv_name = table.csv_path.name if table.csv_path is not None else ""
             jobs.append(_Job(split, start, paths, csv_name, lines, size, channels, size_source))
-    for job, (pixels, converted, alpha) in zip(jobs, map_jobs(_decode_job, jobs, workers=workers), strict=True):
+    for job, (pixels, converted, alpha, formats) in zip(
+        jobs, map_jobs(_decode_job, jobs, workers=workers), strict=True
+    ):
         target = decoded[job.split]
         target.images[job.start : job.start + len(pixels)] = pixels
         target.converted.update(converted)
+        target.formats.update(formats)
         target.alpha = target.alpha or alpha
     return decoded
 
 
-def _decode_job(job: _Job) -> tuple[np.ndarray, Counter[str], bool]:
+def _decode_job(job: _Job) -> tuple[np.ndarray, Counter[str], bool, Counter[str]]:
     pixels = np.empty((len(job.paths), job.size[1], job.size[0], job.channels), np.uint8)
     converted: Counter[str] = Counter()
+    formats: Counter[str] = Counter()
     alpha = False
     for i, (path, line) in enumerate(zip(job.paths, job.lines, strict=True)):
         where = f"{path} ({job.csv_name} line {line})" if job.csv_name else path
-        pixels[i], mode, has_alpha = decode_image(path, where, job.size, job.channels, job.size_source)
+        pixels[i], mode, has_alpha, kind = decode_image(path, where, job.size, job.channels, job.size_source)
         if mode not in _NATIVE_MODES:
             converted[mode] += 1
+        if kind != "PNG":
+            formats[kind] += 1
         alpha = alpha or has_alpha
-    return pixels, converted, alpha
+    return pixels, converted, alpha, formats
 
 
 def decode_image(
     path: str, where: str, size: tuple[int, int], channels: int, size_source: str
-) -> tuple[np.ndarray, str, bool]:
-    """Decode one PNG to (H, W, channels) uint8; return it, its source mode and whether it had alpha.
+) -> tuple[np.ndarray, str, bool, str]:
+    """Decode one image to (H, W, channels) uint8; return it, its source mode, whether it had alpha, its format.
 
     `where` names the image in error messages (its path and CSV line).
     """
@@ -131,7 +140,7 @@ def decode_image(
             img.load()
             mode = img.mode
             has_alpha = mode in _ALPHA_MODES or "transparency" in img.info
-            return _to_array(img, channels), mode, has_alpha
+            return _to_array(img, channels), mode, has_alpha, img.format or "unknown"
     except DataError:
         raise
     except Exception as exc:

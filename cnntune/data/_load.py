@@ -67,6 +67,7 @@ def load_dataset(
         decoded=0 if hit else meta["decoded"],
         from_cache=hit is not None,
         converted=dict(meta["converted"]),
+        formats=dict(meta.get("formats", {})),  # caches written before formats were counted have none
         alpha_dropped=bool(meta["alpha_dropped"]),
     )
     splits = {t.name: _split(t, images[t.name]) for t in tables}
@@ -106,11 +107,13 @@ def _decode(
     # "auto" without alpha decoded 4 channels it does not need: keep a view of the first 3
     images = {n: d.images[..., :3] if resolved == "rgb" else d.images for n, d in decoded.items()}
     converted = sum((d.converted for d in decoded.values()), Counter())
+    formats = sum((d.formats for d in decoded.values()), Counter())
     meta = {
         "channels": resolved,
         "num_classes": num_classes,
         "image_shape": [size[1], size[0], 3 if resolved == "rgb" else 4],
         "converted": dict(sorted(converted.items())),
+        "formats": dict(sorted(formats.items())),
         "alpha_dropped": channels == "rgb" and any_alpha,
         "decoded": sum(len(t.ids) for t in tables),
         "fingerprint": content_fingerprint(tables, images, channels=resolved, num_classes=num_classes),

@@ -28,6 +28,7 @@ class DataSummary:
     std: tuple[float, ...]
     fingerprint: str
     converted: dict[str, int]  # source PNG mode -> images converted
+    formats: dict[str, int]  # file format -> files named .png that are in it
     alpha_dropped: bool
     from_cache: bool
     decoded: int
@@ -64,6 +65,7 @@ def summarize(dataset: Dataset) -> DataSummary:
         std=std,
         fingerprint=dataset.fingerprint,
         converted=dict(dataset.load_report.converted),
+        formats=dict(dataset.load_report.formats),
         alpha_dropped=dataset.load_report.alpha_dropped,
         from_cache=dataset.load_report.from_cache,
         decoded=dataset.load_report.decoded,
@@ -102,6 +104,9 @@ def format_summary(summary: DataSummary) -> str:
     if summary.converted:
         modes = ", ".join(f"{count} {mode}" for mode, count in summary.converted.items())
         lines.append(f"converted    {modes} (grayscale/palette PNGs converted to {summary.channels})")
+    if summary.formats:
+        kinds = ", ".join(f"{count} {kind}" for kind, count in summary.formats.items())
+        lines.append(f"formats      {kinds} named .png, decoded as what they are")
     if summary.alpha_dropped:
         lines.append("alpha        dropped: some PNGs carry alpha, kept only with --channels auto/rgba")
     lines += [f"warning      {warning}" for warning in summary.warnings]

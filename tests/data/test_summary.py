@@ -73,3 +73,18 @@ def test_data_warnings_of_a_clean_set_are_none(data_dir: Path) -> None:
     from cnntune.data import data_warnings
 
     assert data_warnings(load_dataset(data_dir)) == []
+
+
+def test_data_check_says_which_files_named_png_are_another_format(data_dir: Path) -> None:
+    from csv_lines import csv_id
+    from PIL import Image
+
+    image_id = csv_id(data_dir / "train.csv", 3)
+    png = data_dir / "train" / f"{image_id}.png"
+    with Image.open(png) as img:
+        img.convert("RGB").save(png, format="JPEG")
+
+    summary = summarize(load_dataset(data_dir))
+
+    assert summary.formats == {"JPEG": 1}
+    assert "formats      1 JPEG named .png, decoded as what they are" in format_summary(summary)
