@@ -104,7 +104,7 @@ def _core_columns(status: StudyStatus, priced: bool) -> list[tuple[str, list[str
     columns = [
         ("#", [str(r.number) for r in rows]),
         # too costly for the budget: PRUNED before training
-        ("state", ["SKIPPED" if r.skipped else r.state for r in rows]),
+        ("state", [_state(r) for r in rows]),
         ("val_acc", [_num(r.value) for r in rows]),
         ("epochs", ["-" if r.epochs is None else str(r.epochs) for r in rows]),
         ("seconds", ["-" if r.seconds is None else f"{r.seconds:.1f}" for r in rows]),
@@ -115,6 +115,15 @@ def _core_columns(status: StudyStatus, priced: bool) -> list[tuple[str, list[str
             ("meas s/ep", [_seconds(r.measured_epoch_seconds) for r in rows]),
         ]
     return columns
+
+
+def _state(row: Any) -> str:
+    if row.skipped:
+        return "SKIPPED"
+    if row.stale_seconds is not None:  # its worker is probably dead: the next worker fails and retries it
+        age = row.stale_seconds
+        return f"RUNNING (stale, no heartbeat for {age / 60:.0f} min)" if age >= 90 else f"RUNNING (stale, {age:.0f} s)"
+    return row.state
 
 
 def _width(header: str, cells: list[str]) -> int:

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from cnntune.errors import StorageError
 from cnntune.storage._artifacts import kept_trials
+from cnntune.storage._heartbeats import heartbeat_ages
 from cnntune.storage._metadata import read_metadata
-from cnntune.storage._url import mask_url, open_storage
+from cnntune.storage._url import HeartbeatSettings, mask_url, open_storage
 
 if TYPE_CHECKING:
     import optuna
@@ -36,6 +37,7 @@ class TrialRow:
     est_epoch_seconds: float | None = None  # priced before the first step
     measured_epoch_seconds: float | None = None  # median epoch after the first
     skipped: bool = False  # too costly for the budget: never trained
+    stale_seconds: float | None = None  # RUNNING with no heartbeat for longer than the grace period
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,7 +80,11 @@ def study_status(storage_url: str, study_name: str | None) -> StudyStatus:
         study_name: the study; None = the store's only study.
     """
     study = load_existing_study(storage_url, study_name)
-    rows = [_trial_row(t) for t in study.get_trials(deepcopy=False)]
+    trials = study.get_trials(deepcopy=False)
+    running = any(t.state.name == "RUNNING" for t in trials)
+    ages = heartbeat_ages(open_storage(storage_url, heartbeat=None, must_exist=True)) if running else {}
+    grace = HeartbeatSettings().grace_period
+    rows = [_trial_row(t, _stale(t, ages, grace)) for t in trials]
     best_trial = best_trial_or_none(study)
     best_number = best_trial.number if best_trial is not None else None
     best = next((r for r in rows if r.number == best_number), None)
@@ -120,7 +126,13 @@ def load_existing_study(storage_url: str, study_name: str | None) -> Any:
     return optuna.load_study(study_name=study_name, storage=storage)
 
 
-def _trial_row(trial: Any) -> TrialRow:
+def _stale(trial: Any, ages: dict[int, float], grace: float) -> float | None:
+    """Seconds without a heartbeat of a RUNNING trial past `grace`, else None (`Trial._trial_id`: see _loop)."""
+    age = ages.get(trial._trial_id) if trial.state.name == "RUNNING" else None
+    return age if age is not None and age > grace else None
+
+
+def _trial_row(trial: Any, stale_seconds: float | None = None) -> TrialRow:
     return TrialRow(
         number=trial.number,
         state=trial.state.name,
@@ -132,6 +144,7 @@ def _trial_row(trial: Any) -> TrialRow:
         est_epoch_seconds=trial.user_attrs.get("est_epoch_seconds"),
         measured_epoch_seconds=trial.user_attrs.get("measured_epoch_seconds"),
         skipped=bool(trial.user_attrs.get("skipped")),
+        stale_seconds=stale_seconds,
     )
 
 

@@ -91,3 +91,33 @@ def test_cli_status_bad_format_is_an_error(study_url):
     result = _invoke("status", "--storage", study_url, "--format", "xml")
 
     assert result.exit_code == 2
+
+
+def test_status_table_marks_a_running_trial_without_heartbeat_as_stale():
+    import dataclasses
+
+    rows = [dataclasses.replace(_row(0, "RUNNING", None), stale_seconds=240.0), _row(1)]
+    text = _render(StudyStatus("s", rows, rows[1]), 200)
+
+    assert "RUNNING (stale, no heartbeat for 4 min)" in text
+
+
+def test_study_status_finds_a_running_trial_whose_worker_stopped_beating(tmp_path):
+    import sqlite3
+
+    import optuna
+
+    url = f"sqlite:///{tmp_path / 'tune.db'}"
+    storage = optuna.storages.RDBStorage(url, heartbeat_interval=30, grace_period=90)
+    study = optuna.create_study(study_name="s", storage=storage)
+    dead, alive = study.ask(), study.ask()
+    for trial in (dead, alive):
+        storage.record_heartbeat(trial._trial_id)
+    with sqlite3.connect(tmp_path / "tune.db") as db:  # the dead worker's last beat, 5 minutes ago
+        db.execute("UPDATE trial_heartbeats SET heartbeat = datetime('now', '-300 seconds') WHERE trial_id = ?",
+                   (dead._trial_id,))  # fmt: skip
+
+    rows = {r.number: r for r in study_status(url, "s").trials}
+
+    assert rows[dead.number].stale_seconds is not None and 290 < rows[dead.number].stale_seconds < 400
+    assert rows[alive.number].stale_seconds is None
