@@ -96,7 +96,10 @@ class _Group(click.Group):
             return super().main(*args, standalone_mode=False, **kwargs)
         try:
             code = super().main(*args, standalone_mode=False, **kwargs)
-        except click.ClickException as exc:  # usage errors, unreadable files, `click.confirm` answered no
+        except click.exceptions.NoArgsIsHelpError as exc:  # bare `tune` or `tune data`: the help, as click shows it
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:  # usage errors (bad value, unknown option), unreadable files
             click.echo(f"error: {one_line(exc.format_message())}", err=True)
             sys.exit(2)
         except click.exceptions.Abort as exc:  # Ctrl-C at a prompt, or end of input
@@ -108,7 +111,7 @@ class _Group(click.Group):
 
 def one_line(text: str) -> str:
     """`text` with control characters escaped (`\\n`, `\\r`, `\\x1b`): one message, one line."""
-    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text.strip())
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text.strip())
 
 
 cache_dir_option = click.option(
@@ -545,7 +548,7 @@ def start(
 
 def _export(summary, storage_url: str, out: Path, *, force: bool, cache_dir: Path) -> None:
     """`tune start --export`: what `tune export-best` would do on the study just searched (retraining
-    only when the study keeps no models)."""
+    only when the best trial's model is not kept)."""
     from cnntune.export import export_best, format_export
 
     result = export_best(
@@ -554,7 +557,7 @@ def _export(summary, storage_url: str, out: Path, *, force: bool, cache_dir: Pat
         out=out,
         data_dir=summary.data_dir,
         cache_dir=cache_dir,
-        retrain=not summary.keeps_models,
+        retrain=not summary.best_kept,  # a study resumed from before kept models, or a failed upload
         force=force,
         printer=lambda line: click.echo(line, err=True),
     )
@@ -665,7 +668,10 @@ def copy(from_url, to_url, study_name, to_study, artifacts) -> None:
         copied = copy_study(from_url, to_url, study_name, to_study, artifacts=artifacts)
     click.echo(f"copied study {study_name!r} ({copied.trials} trials) to {mask_url(to_url)}")
     if copied.shared:
-        click.echo(f"its kept models stay in {copied.artifacts}, shared with the source: deleting either deletes them")
+        click.echo(
+            f"its kept models stay in {copied.artifacts}, shared with the source: deleting either study deletes "
+            "them, and searching either may evict models the other keeps; pass --artifacts for a store of its own"
+        )
     elif copied.artifacts:
         click.echo(f"copied {copied.models} kept models to {copied.artifacts}")
 

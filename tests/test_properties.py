@@ -87,7 +87,9 @@ def test_space_loader_on_any_text_raises_only_space_error(text: str) -> None:
         parse_space(text, source="s.toml")
 
 
-_SECRET = st.text(string.ascii_letters + string.digits + "@:/#!$%&*()[]=+-_.~", min_size=6, max_size=24)
+# No "/": a password holding both an unencoded "@" and "/" is ambiguous to SQLAlchemy itself (it reads the
+# password up to the first "@"); "/" alone is covered by tests/storage/test_url.py.
+_SECRET = st.text(string.ascii_letters + string.digits + "@:?#!$%&*()[]=+-_.~", min_size=6, max_size=24)
 
 
 @FAST

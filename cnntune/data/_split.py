@@ -38,7 +38,7 @@ def load_split(
         name: "train", "validation" or "test".
         channels: "rgb" (alpha dropped) or "rgba" (alpha kept, 255 where missing).
         labeled: read the label column.
-        size: (width, height) every image must have; None = the first image's.
+        size: (width, height) every image must have; None = the size most of its images have.
         alpha_allowed: with channels="rgb", False makes an image with alpha an error
             (a model that never saw alpha must not silently lose it).
         size_source: where `size` came from, for the error message.

@@ -70,7 +70,10 @@ def read_table(root: Path, name: str, *, labeled: bool) -> SplitTable:
         raise DataError(f"{folder}: missing folder for the images listed in {csv_path.name}")
     for path in (csv_path, folder):
         check_inside(root, path)
-    raw = csv_path.read_bytes()
+    try:
+        raw = csv_path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{csv_path}: cannot read ({exc.strerror or exc})") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -99,8 +102,11 @@ def check_inside(root: Path, path: Path, where: str | None = None) -> None:
 
 def check_images_inside(root: Path, table: SplitTable) -> None:
     """`check_inside` for every image of `table` that is a link (one directory scan finds them)."""
-    with os.scandir(table.folder) as entries:
-        links = {entry.name for entry in entries if entry.is_symlink()}
+    try:
+        with os.scandir(table.folder) as entries:
+            links = {entry.name for entry in entries if entry.is_symlink()}
+    except OSError as exc:
+        raise DataError(f"{table.folder}: cannot list the images ({exc.strerror or exc})") from None
     if not links:
         return
     for i, image_id in enumerate(table.ids):
@@ -182,7 +188,9 @@ def _check_id(csv_path: Path, line: int, image_id: str) -> None:
 
 def _parse_label(csv_path: Path, line: int, cell: str) -> int:
     if not _INTEGER.fullmatch(cell):
-        raise DataError(f"{csv_path} line {line}: label {cell!r} is not an integer")
+        raise DataError(f"{csv_path} line {line}: label {cell[:40]!r} is not an integer")
+    if len(cell.strip()) > 12:  # past any class index; int() of thousands of digits raises on its own
+        raise DataError(f"{csv_path} line {line}: label {cell.strip()[:20]}... is too large")
     value = int(cell)
     if value < 0:
         raise DataError(f"{csv_path} line {line}: label {value} is negative")

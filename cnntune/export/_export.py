@@ -122,7 +122,7 @@ def export_best(
         if retrain:
             source = _retrained(study.study_name, trial, metadata, data_dir, cache_dir, epochs, seeds, fit_on, printer)
         else:
-            source = _kept(study, metadata, data_dir, top, Path(workdir), printer)
+            source = _kept(study, metadata, data_dir, top, Path(workdir), printer, storage_url)
         result = _write(source, out, force, tta, study.study_name, storage_url, trial, metadata, printer)
     return dataclasses.replace(result, seconds=time.perf_counter() - started)
 
@@ -147,8 +147,10 @@ def _check_options(*, retrain: bool, top: int, epochs: int | None, seeds: int, f
             )
 
 
-def _kept(study: Any, metadata: Any, data_dir: Path | None, top: int, workdir: Path, printer: Printer) -> _Source:
-    members = kept_members(study, metadata, top=top, workdir=workdir)
+def _kept(
+    study: Any, metadata: Any, data_dir: Path | None, top: int, workdir: Path, printer: Printer, storage_url: str
+) -> _Source:
+    members = kept_members(study, metadata, top=top, workdir=workdir, storage_url=storage_url)
     printer(f"loaded {len(members)} kept model(s): " + ", ".join(f"trial #{m.trial}" for m in members))
     folder = _data_folder(study.study_name, metadata, data_dir)
     num_classes = int(members[0].model.output_shape[-1])

@@ -19,13 +19,17 @@ from cnntune.errors import DataError, ExportError, StorageError
 from cnntune.export._members import Member
 from cnntune.export._scores import accuracy
 from cnntune.model.training import load_for_inference
-from cnntune.storage import MODEL_ARTIFACT, StudyMetadata, kept_trials, open_artifact_store
+from cnntune.storage import MODEL_ARTIFACT, StudyMetadata, default_artifacts, kept_trials, open_artifact_store
 
+# The search's trial attrs (`cnntune.search.trial`), which export may read but not import.
+BEST_EPOCH, EPOCHS_RUN, MODEL_NOT_KEPT = "best_epoch", "epochs_run", "model_not_kept"
 VALUE_TOLERANCE = 1e-4  # |kept model's validation accuracy - its trial's value|
 RETRAIN_HINT = "pass --retrain to train it again"
 
 
-def kept_members(study: Any, metadata: StudyMetadata, *, top: int, workdir: Path) -> list[Member]:
+def kept_members(
+    study: Any, metadata: StudyMetadata, *, top: int, workdir: Path, storage_url: str = ""
+) -> list[Member]:
     """The `top` best trials' kept models, best first, loaded from the study's store into memory.
 
     Raises:
@@ -39,17 +43,26 @@ def kept_members(study: Any, metadata: StudyMetadata, *, top: int, workdir: Path
         )
     best = study.best_trial
     if not best.user_attrs.get(MODEL_ARTIFACT):
-        why = best.user_attrs.get("model_not_kept") or "it finished before models were kept"
+        why = best.user_attrs.get(MODEL_NOT_KEPT) or "it finished before models were kept"
         raise ExportError(f"study {name!r}: trial #{best.number} (the best) has no kept model ({why}); {RETRAIN_HINT}")
     kept = kept_trials(study, metadata.keep_top)
     if top > len(kept):
         numbers = ", ".join(f"#{t.number}" for t in kept)
         raise ExportError(f"--top {top}: study {name!r} keeps {len(kept)} model(s) (trials {numbers})")
+    location = _store_location(metadata.artifacts, storage_url)
     try:
-        store = open_artifact_store(metadata.artifacts)
+        store = open_artifact_store(location)
     except StorageError as exc:
         raise ExportError(f"study {name!r}: {exc}; {RETRAIN_HINT}") from None
-    return [_member(store, trial, k, workdir, metadata.artifacts) for k, trial in enumerate(kept[:top])]
+    return [_member(store, trial, k, workdir, location) for k, trial in enumerate(kept[:top])]
+
+
+def _store_location(recorded: str, storage_url: str) -> str:
+    """The recorded store, or the folder beside the SQLite file when the two moved together."""
+    if recorded.startswith("s3://") or Path(recorded).is_dir():
+        return recorded
+    beside = default_artifacts(storage_url) if storage_url else ""
+    return beside if beside and Path(beside).is_dir() else recorded
 
 
 def _member(store: Any, trial: Any, k: int, workdir: Path, location: str) -> Member:
@@ -69,7 +82,7 @@ def _member(store: Any, trial: Any, k: int, workdir: Path, location: str) -> Mem
     except Exception as exc:  # noqa: BLE001 - Keras raises anything from a damaged zip
         first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         raise ExportError(f"{where} is corrupt ({first}); {RETRAIN_HINT}") from None
-    epochs = int(trial.user_attrs.get("best_epoch") or trial.user_attrs.get("epochs_run") or 0)
+    epochs = int(trial.user_attrs.get(BEST_EPOCH) or trial.user_attrs.get(EPOCHS_RUN) or 0)
     return Member(model, f"member-{k}.keras", trial.number, epochs, trial_value=trial.value)
 
 
@@ -106,7 +119,7 @@ def check_values(members: list[Member], plain: np.ndarray, labels: np.ndarray, f
             raise DataError(
                 f"{folder}: trial #{member.trial}'s kept model scores {got:.4f} on this validation split, "
                 f"but the trial scored {member.trial_value:.4f}: not the study's validation data (pass --data "
-                f"with it), or the model is not the trial's; {RETRAIN_HINT}"
+                f"with it), another device's numerics flipping an image, or not the trial's model; {RETRAIN_HINT}"
             )
         scores.append(got)
     return scores

@@ -59,10 +59,10 @@ def predict(
         raise DataError("--data and --images name two sources of images; pass one")
     out = Path(out)
     check_parent(out, "--out")
-    if out.exists() and not force:
-        raise ExportError(f"--out {out} already exists; pass --force to replace it")
     if out.is_dir():
         raise ExportError(f"--out {out} is a folder; name the CSV file to write")
+    if out.exists() and not force:
+        raise ExportError(f"--out {out} already exists; pass --force to replace it")
     manifest = read_manifest(model_dir)
     images = _images(manifest, data_dir, images_dir, split)
     probs = serve(load_savedmodel(manifest.saved_model), images.images)

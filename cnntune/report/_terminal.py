@@ -87,7 +87,7 @@ def status_table(status: StudyStatus, width: int = 200) -> Table:
     caption = f"{hidden} parameter column(s) hidden: widen the terminal, or --format json" if hidden else None
     table = Table(title=f"study {status.name}: {len(status.trials)} trials", caption=caption)
     for header, cells in core:
-        table.add_column(header, justify="right", no_wrap=True, min_width=max(len(header), *map(len, cells)))
+        table.add_column(header, justify="right", no_wrap=True, min_width=max([len(header), *map(len, cells)]))
     for name in shown:
         table.add_column(name, justify="right", no_wrap=True)
     if has_reasons:
@@ -121,14 +121,13 @@ def _state(row: Any) -> str:
     if row.skipped:
         return "SKIPPED"
     if row.stale_seconds is not None:  # its worker is probably dead: the next worker fails and retries it
-        age = row.stale_seconds
-        return f"RUNNING (stale, no heartbeat for {age / 60:.0f} min)" if age >= 90 else f"RUNNING (stale, {age:.0f} s)"
+        return f"STALE {row.stale_seconds / 60:.0f} min"  # RUNNING, no heartbeat for that long (README)
     return row.state
 
 
 def _width(header: str, cells: list[str]) -> int:
     """A column's width in the rendered table: its widest cell, one space each side, one border."""
-    return max(len(header), *(len(c) for c in cells)) + 3 if cells else len(header) + 3
+    return max([len(header), *(len(c) for c in cells)]) + 3
 
 
 def _reason(row: Any) -> str:

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from cnntune.search._interrupts import raise_if_stop_requested
 from cnntune.search.trial import MODEL_BYTES, MODEL_NOT_KEPT, MODEL_SAVE_SECONDS, describe_failure
 from cnntune.storage import MODEL_ARTIFACT, evict_models, open_artifact_store, read_metadata
 
@@ -71,6 +72,7 @@ class ModelKeeper:
                     artifact_store=self.store, file_path=str(path), study_or_trial=trial
                 )
         except Exception as exc:  # noqa: BLE001 - see the docstring
+            raise_if_stop_requested()  # a Ctrl-C that native code rewrapped is a stop, not a store failure
             return {MODEL_NOT_KEPT: describe_failure(exc)}
         return {MODEL_ARTIFACT: artifact, MODEL_BYTES: size, MODEL_SAVE_SECONDS: round(time.perf_counter() - start, 3)}
 
@@ -78,8 +80,9 @@ class ModelKeeper:
         """Removes the models outside the best `keep_top`; returns those trials' numbers."""
         try:
             return evict_models(study, self.store, self.keep_top)
-        except OSError:
-            return []  # a store hiccup leaves an extra model behind; the next trial's eviction retries
+        except Exception:  # noqa: BLE001 - a store hiccup (disk, network, S3) leaves an extra model; the next retries
+            raise_if_stop_requested()
+            return []
 
 
 def make_keeper(study: Any) -> ModelKeeper | NoKeeper:

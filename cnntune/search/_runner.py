@@ -30,6 +30,7 @@ from cnntune.search._study import (
 from cnntune.search._workers import WorkerJob, make_objective, run_worker_processes
 from cnntune.search.trial import SKIPPED, count_finished
 from cnntune.storage import (
+    MODEL_ARTIFACT,
     HeartbeatSettings,
     best_trial_or_none,
     check_same_data,
@@ -63,7 +64,8 @@ class SearchSummary:
     best_value: float | None
     best_params: dict[str, Any]
     ran_here: int  # trials this run started
-    keeps_models: bool = False  # the study keeps its best trials' models (export needs no retraining)
+    keeps_models: bool = False  # the study keeps its best trials' models
+    best_kept: bool = False  # the best trial's model is kept: its export needs no retraining
 
 
 def run_search(
@@ -330,4 +332,5 @@ def summarize_study(study: Any, *, data_dir: Path, storage_url: str, target: int
         best_params=dict(best.params) if best else {},
         ran_here=ran_here,
         keeps_models=recorded is not None and bool(recorded.artifacts) and recorded.keep_top > 0,
+        best_kept=best is not None and bool(best.user_attrs.get(MODEL_ARTIFACT)),
     )

@@ -27,6 +27,7 @@ from cnntune.storage import (
     mask_url,
     read_metadata,
     write_metadata,
+    write_model_store,
 )
 
 # Settings that change what a trial's value means; the rest (device options) may differ.
@@ -105,8 +106,10 @@ def open_study(
         _check_same_space(name, Space.from_dict(recorded.space, source=f"study {name!r}"), space)
         _check_same_settings(name, recorded.settings, record_settings(settings, training))
         _check_same_models(name, recorded, models)
-    if recorded is None or force or not recorded.artifacts and (models.location or models.default_location):
+    if recorded is None or force:
         _record(study, fingerprint, space, settings, training, data_dir, _resumed_models(recorded, models))
+    elif not recorded.artifacts and (models.location or models.default_location):  # none kept so far
+        write_model_store(study, *_resumed_models(recorded, models))  # the rest of its record stays as it was
     return OpenStudy(study, storage, space, settings, training)
 
 
@@ -184,7 +187,7 @@ def _check_same_models(name: str, recorded: StudyMetadata, models: ModelStore) -
             f"study {name!r} keeps its models in {recorded.artifacts}, not {models.location}; "
             "drop --artifacts, or --force"
         )
-    if models.keep_top is not None and models.keep_top != recorded.keep_top:
+    if recorded.artifacts and models.keep_top is not None and models.keep_top != recorded.keep_top:
         raise SearchError(
             f"study {name!r} keeps its best {recorded.keep_top} models, not {models.keep_top}; "
             "drop --keep-top, or --force"

@@ -20,6 +20,7 @@ from cnntune.storage._metadata import (
     read_metadata,
     read_target,
     write_metadata,
+    write_model_store,
     write_target,
 )
 from cnntune.storage._studies import (
@@ -70,5 +71,6 @@ __all__ = [
     "read_metadata",
     "read_target",
     "write_metadata",
+    "write_model_store",
     "write_target",
 ]

@@ -96,18 +96,17 @@ def open_artifact_store(location: str, *, create: bool = False) -> Any:
     return optuna.artifacts.FileSystemArtifactStore(folder)
 
 
-def kept_trials(study: Any, keep_top: int) -> list[Any]:
+def kept_trials(study: Any, keep_top: int, trials: list[Any] | None = None) -> list[Any]:
     """The trials whose models the store keeps: the best `keep_top` COMPLETE ones that uploaded one.
 
-    Best first; a tie goes to the earlier trial, as Optuna's `best_trial` does.
+    Best first; a tie goes to the earlier trial. `trials`: the study's COMPLETE trials, if
+    the caller already read them (so one decision rests on one reading of the store).
     """
     from optuna.trial import TrialState
 
-    done = [
-        t
-        for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-        if t.user_attrs.get(MODEL_ARTIFACT) and t.value is not None
-    ]
+    if trials is None:
+        trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    done = [t for t in trials if t.user_attrs.get(MODEL_ARTIFACT) and t.value is not None]
     done.sort(key=lambda t: (-t.value, t.number))
     return done[:keep_top]
 
@@ -121,9 +120,12 @@ def evict_models(study: Any, store: Any, keep_top: int) -> list[int]:
     import optuna
     from optuna.trial import TrialState
 
-    kept = {t.number for t in kept_trials(study, keep_top)}
+    # One reading of the trials for both the rule and the removals: a trial another worker
+    # completes in between is simply not seen, rather than seen by one and not the other.
+    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    kept = {t.number for t in kept_trials(study, keep_top, complete)}
     removed = []
-    for trial in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+    for trial in complete:
         artifact = trial.user_attrs.get(MODEL_ARTIFACT)
         if not artifact or trial.number in kept:
             continue

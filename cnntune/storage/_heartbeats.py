@@ -3,7 +3,7 @@
 Optuna records heartbeats in its RDB schema's `trial_heartbeats` table and
 reads them only to fail stale trials; it has no public reader. This one reads
 the table with the store's own clock (`now()` on the database, as Optuna
-compares), so `tune status` can say `RUNNING (stale, no heartbeat for 4 min)`
+compares), so `tune status` can say `STALE 4 min` of a RUNNING trial
 before any worker fails the trial. Schema use checked against Optuna 5.0.0 by
 `tests/search/test_optuna_internals.py`; if the table cannot be read, no trial
 is called stale.

@@ -41,19 +41,24 @@ class Copied:
 def delete_study(storage_url: str, study_name: str) -> Deleted:
     """Deletes a study, its trials and its kept models."""
     import optuna
+    import sqlalchemy.exc
 
     study = load_existing_study(storage_url, study_name)
     storage = study._storage  # the storage load_existing_study opened; Study exposes no public handle
     n_trials = len(study.get_trials(deepcopy=False))
-    models = 0
     recorded = read_metadata(study)
-    if recorded is not None and recorded.artifacts:
-        ids = study_artifact_ids(study, storage)
+    ids = study_artifact_ids(study, storage) if recorded is not None and recorded.artifacts else []
+    try:  # the study first: if it cannot go, its models must stay; orphaned model files harm nobody
+        optuna.delete_study(study_name=study_name, storage=storage)
+    except sqlalchemy.exc.SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise StorageError(f"cannot delete study {study_name!r} from {mask_url(storage_url)}: {reason}") from None
+    models = 0
+    if ids:
         try:
-            models = remove_artifacts(open_artifact_store(recorded.artifacts), ids) if ids else 0
-        except StorageError:
-            models = 0  # the store is already gone: nothing to remove
-    optuna.delete_study(study_name=study_name, storage=storage)
+            models = remove_artifacts(open_artifact_store(recorded.artifacts), ids)
+        except (StorageError, OSError):
+            models = 0  # the store is gone or unreachable: the files stay where they are
     return Deleted(n_trials, models)
 
 
@@ -82,7 +87,9 @@ def copy_study(
     recorded = read_metadata(source)
     keeps = recorded is not None and bool(recorded.artifacts)
     moves = keeps and bool(location) and location != recorded.artifacts
-    from_store = open_artifact_store(recorded.artifacts) if moves else None  # a missing store fails before copying
+    # Both stores open before anything is copied: a missing or unwritable one fails with nothing written.
+    from_store = open_artifact_store(recorded.artifacts) if moves else None
+    to_store = open_artifact_store(location, create=True) if moves else None
     optuna.copy_study(
         from_study_name=study_name,
         from_storage=source._storage,
@@ -95,7 +102,11 @@ def copy_study(
     if not moves:
         return Copied(n_trials, 0, recorded.artifacts, True)
     ids = study_artifact_ids(source, source._storage)
-    copied = copy_artifacts(from_store, open_artifact_store(location, create=True), ids)
+    try:
+        copied = copy_artifacts(from_store, to_store, ids)
+    except OSError as exc:  # disk full: no half-copied study is left pointing at the source's store
+        optuna.delete_study(study_name=target_name, storage=target_storage)
+        raise StorageError(f"cannot copy the kept models to {location}: {exc.strerror or exc}") from None
     target = optuna.load_study(study_name=target_name, storage=target_storage)
     target.set_user_attr(PREFIX + "artifacts", location)
     return Copied(n_trials, copied, location, False)

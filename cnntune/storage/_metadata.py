@@ -34,6 +34,12 @@ def write_metadata(study: Any, metadata: StudyMetadata) -> None:
         study.set_user_attr(PREFIX + key, value)
 
 
+def write_model_store(study: Any, artifacts: str, keep_top: int) -> None:
+    """Only where the study keeps its models, for a study recorded before models were kept."""
+    study.set_user_attr(PREFIX + "artifacts", artifacts)
+    study.set_user_attr(PREFIX + "keep_top", int(keep_top))
+
+
 def read_metadata(study: Any) -> StudyMetadata | None:
     """The recorded metadata, or None for a study cnntune did not create."""
     attrs = study.user_attrs

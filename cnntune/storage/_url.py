@@ -55,14 +55,31 @@ def mask_url(url: str) -> str:
     if match is None:
         return "***" if url.strip() else url
     scheme, rest = match.group(1), url[match.end() :]
-    rest, question, query = rest.partition("?")
-    userinfo, at, location = rest.rpartition("@")
+    # The user info ends at the last "@" before the path; a password may hold an unencoded "@" or "?",
+    # and one holding a "/" moves the apparent path start into it: then the last "@" of all.
+    slash = rest.find("/")
+    end = rest.rfind("@", 0, slash if slash >= 0 else len(rest))
+    end = end if end >= 0 else rest.rfind("@")
+    at = end >= 0
+    userinfo, location = (rest[:end], rest[end + 1 :]) if at else ("", rest)
     if at:
         user, colon, _ = userinfo.partition(":")
-        rest = f"{user}:***@{location}" if colon else f"{userinfo}@{location}"
+        userinfo = f"{user}:***@" if colon else f"{userinfo}@"
+    location, question, query = location.partition("?")
     if question:
         query = "&".join(_masked_parameter(part) for part in query.split("&"))
-    return f"{scheme}://{rest}{question}{query}"
+    return f"{scheme}://{userinfo if at else ''}{location}{question}{query}"
+
+
+def _without_password(text: str, url: str) -> str:
+    """A driver's error text with the URL's password (if any) replaced: the rest of the reason stays readable."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        password = make_url(url).password
+    except Exception:  # noqa: BLE001 - an unparsable URL has no password to hide here
+        password = None
+    return text.replace(str(password), "***") if password else text
 
 
 def _masked_parameter(part: str) -> str:
@@ -110,7 +127,7 @@ def open_storage(
     except (sqlalchemy.exc.NoSuchModuleError, ModuleNotFoundError, ImportError) as exc:
         raise StorageError(f"storage {shown!r}: database driver not installed ({exc})") from None
     except sqlalchemy.exc.SQLAlchemyError as exc:
-        reason = mask_url(str(getattr(exc, "orig", None) or exc)).strip().splitlines()[0]
+        reason = _without_password(str(getattr(exc, "orig", None) or exc), url).strip().splitlines()[0]
         raise StorageError(f"cannot open storage {shown!r}: {reason}") from None
 
 

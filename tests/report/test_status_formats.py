@@ -99,7 +99,7 @@ def test_status_table_marks_a_running_trial_without_heartbeat_as_stale():
     rows = [dataclasses.replace(_row(0, "RUNNING", None), stale_seconds=240.0), _row(1)]
     text = _render(StudyStatus("s", rows, rows[1]), 200)
 
-    assert "RUNNING (stale, no heartbeat for 4 min)" in text
+    assert "STALE 4 min" in text
 
 
 def test_study_status_finds_a_running_trial_whose_worker_stopped_beating(tmp_path):
@@ -121,3 +121,9 @@ def test_study_status_finds_a_running_trial_whose_worker_stopped_beating(tmp_pat
 
     assert rows[dead.number].stale_seconds is not None and 290 < rows[dead.number].stale_seconds < 400
     assert rows[alive.number].stale_seconds is None
+
+
+def test_status_table_of_a_study_without_trials_renders():
+    text = _render(StudyStatus("s", [], None), 80)
+
+    assert "study s: 0 trials" in text

@@ -67,7 +67,10 @@ def test_start_unknown_hyperparameter_is_one_error_line(tmp_path, tiny_data):
             '[params.cutout_p]\nkind = "float"\nlow = 0.0\nhigh = 1.5\n',
             "parameter 'cutout_p' must be >= 0 and <= 1, but got 1.5",
         ),
-        ('[params.batch_size]\nkind = "categorical"\nchoices = [0, 64]\n', "'batch_size' must be >= 1, but got 0"),
+        (
+            '[params.batch_size]\nkind = "categorical"\nchoices = [0, 64]\n',
+            "'batch_size' must be >= 1 and <= 65536, but got 0",
+        ),
     ],
     ids=["bad-choice", "bad-high-bound", "bad-batch-size"],
 )

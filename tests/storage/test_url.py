@@ -92,3 +92,23 @@ def test_read_only_commands_do_not_create_a_store(tmp_path):
     assert result.exit_code == 2
     assert "no study store at" in result.stderr
     assert not (tmp_path / "typo.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://user:pa?ss@host/db", "postgresql://user:***@host/db"),
+        ("postgresql://u:pa/ss@host/db", "postgresql://u:***@host/db"),
+        ("postgresql://@db/tune?password=00000@", "postgresql://@db/tune?password=***"),
+        ("postgresql://user@db/tune?password=x@y", "postgresql://user@db/tune?password=***"),
+    ],
+)
+def test_mask_url_finds_the_user_info_around_unencoded_characters(url, shown):
+    assert mask_url(url) == shown
+
+
+def test_storage_error_keeps_its_reason_and_hides_only_the_password():
+    from cnntune.errors import StorageError
+
+    with pytest.raises(StorageError, match="unable to open database file"):
+        open_storage("sqlite:////nonexistent-dir/x/tune.db")
