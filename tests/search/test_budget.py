@@ -245,8 +245,10 @@ def test_deadline_mid_trial_keeps_the_best_finished_epoch(tiny_data, tiny_space,
     )
     ended = time.monotonic()
     attrs = study.tell(trial, value).user_attrs
-    # the batch in flight, then keeping the best epoch's model (timed and recorded apart)
-    assert ended < budget.end + 2.0 + attrs["model_save_seconds"], (ended - budget.end, attrs["model_save_seconds"])
+    # The batch in flight, keeping the best epoch's model, then the trial's clean-up (clear_session and a
+    # garbage collection, seconds in a pytest process that has run hundreds of tests on a loaded machine).
+    # How close a whole search ends to its deadline is test_budget_search_ends_inside_its_deadline's.
+    assert ended < budget.end + 15.0, (ended - budget.end, attrs["model_save_seconds"])
     assert attrs["stopped"] == "budget deadline" and 1 <= attrs["epochs_run"] < 100_000
     assert value == pytest.approx(max(attrs["history"]["val_accuracy"]), abs=1e-6)
     assert attrs["best_epoch"] == 1 + attrs["history"]["val_accuracy"].index(max(attrs["history"]["val_accuracy"]))

@@ -118,7 +118,7 @@ def test_connection_cut_mid_study_recovers(pg_url, tiny_data, long_trials, tmp_p
 def test_four_real_workers_twelve_trials(pg_url, tiny_data, tiny_space, tmp_path):
     proc = _tune(
         "start", "--data", str(tiny_data), "--storage", pg_url, "--space", str(tiny_space),
-        "--trials", "12", "--workers", "4", "--max-epochs", "2", "--cache-dir", str(tmp_path / "cache"),
+        "--trials", "12", "--workers", "4", "--force", "--max-epochs", "2", "--cache-dir", str(tmp_path / "cache"),
     )  # fmt: skip
     out, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err
