@@ -4,7 +4,8 @@
 
 Each run starts `tune start` on a tiny synthetic set in a session of its own
 (half of them with SIGINT ignored, as a background job of a script starts
-it), waits a random 3-9 s (imports, a trial mid-epoch, between trials), sends
+it), waits a random 8-24 s (`--wait`: start-up and calibration take ~8 s on 2
+cores, then a trial mid-epoch or between trials), sends
 SIGINT to the whole process group, and checks:
 
 - the exit code is 130 (not a crash: 139 is a segmentation fault);
@@ -84,6 +85,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=34)
     parser.add_argument("--work", type=Path, default=None)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--wait",
+        type=float,
+        nargs=2,
+        default=(8.0, 24.0),
+        metavar=("MIN", "MAX"),
+        help="seconds before the signal, drawn uniformly (start-up with calibration takes ~8 s)",
+    )
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     work = args.work or Path(tempfile.mkdtemp(prefix="cnntune-stress-"))
@@ -97,7 +106,7 @@ def main() -> None:
     outcomes = Counter()
     for index in range(args.runs):
         ignore = index % 2 == 0
-        wait = rng.uniform(3.0, 9.0)
+        wait = rng.uniform(*args.wait)
         outcome = one_run(data, work, index, ignore, wait)
         outcomes[outcome.split(":")[0]] += 1
         print(f"run {index:2d} (SIGINT {'ignored' if ignore else 'normal'}, after {wait:.1f} s): {outcome}", flush=True)
