@@ -4,7 +4,7 @@
 
 Each run starts `tune start` on a tiny synthetic set in a session of its own
 (half of them with SIGINT ignored, as a background job of a script starts
-it), waits a random 4-16 s (`--wait`: start-up, then a trial mid-epoch or
+it), waits a random 8-24 s (`--wait`: start-up, then a trial mid-epoch or
 between trials; one uninterrupted run first fills the caches), sends
 SIGINT to the whole process group, and checks:
 
@@ -91,7 +91,7 @@ def main() -> None:
         nargs=2,
         default=(8.0, 24.0),
         metavar=("MIN", "MAX"),
-        help="seconds before the signal, drawn uniformly (start-up with calibration takes ~8 s)",
+        help="seconds before the signal, drawn uniformly (start-up takes a few seconds once warm)",
     )
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.ERROR)
