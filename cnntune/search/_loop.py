@@ -28,7 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cnntune.errors import CnnTuneError, SearchError, TrialFailed
-from cnntune.search._interrupts import raise_if_stop_requested
+from cnntune.search._interrupts import interruption_reason, raise_if_stop_requested
 from cnntune.search._keeper import NO_KEEPER, ModelKeeper, NoKeeper
 from cnntune.search._reporter import Reporter
 from cnntune.search.trial import (
@@ -147,6 +147,10 @@ def _run_one(study: Any, storage: Any, trial: Any, objective: Callable[[Any], fl
         # The interrupt must get through even if the store cannot take the FAIL
         # now; the trial's heartbeat then goes stale and the next worker fails it.
         marked = False
+        if isinstance(exc, KeyboardInterrupt):  # also when it came before training began (sampling, pricing)
+            with contextlib.suppress(Exception):
+                if FAIL_REASON not in trial.user_attrs:
+                    trial.set_user_attr(FAIL_REASON, interruption_reason(exc))
         with contextlib.suppress(Exception):
             study.tell(trial, state=TrialState.FAIL)
             marked = study.get_trials(deepcopy=False)[trial.number].state == TrialState.FAIL
