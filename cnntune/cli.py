@@ -27,9 +27,8 @@ from cnntune.search import (
     SAMPLERS,
     SearchSettings,
 )
-from cnntune.storage import DEFAULT_KEEP_TOP
+from cnntune.storage import DEFAULT_KEEP_TOP, DEFAULT_STORAGE
 
-DEFAULT_STORAGE = "sqlite:///tune.db"
 TRAINING = TrainingSettings()  # the option defaults below read the one owner of each default
 SEARCH = SearchSettings()
 
@@ -421,6 +420,13 @@ def space_init(file: Path, force: bool, demo: bool) -> None:
     help="XLA compilation.",
 )
 @click.option(
+    "--model",
+    "model_function",
+    metavar="MODULE:FUNCTION",
+    default=None,
+    help="Your own model: build(params, input_shape, n_classes) -> keras.Model, searched over --space.",
+)
+@click.option(
     "--workers",
     type=click.IntRange(min=1),
     default=1,
@@ -476,6 +482,7 @@ def start(
     channels,
     mixed_precision,
     jit_compile,
+    model_function,
     workers,
     isolate,
     force,
@@ -513,6 +520,7 @@ def start(
         channels=channels,
         mixed_precision=mixed_precision,
         jit_compile=jit_compile,
+        model_function=model_function,
     )
     with watched_search("Resume with the same command.") as view:
         summary = run_search(

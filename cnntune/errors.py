@@ -26,6 +26,10 @@ class ExportError(CnnTuneError):
     """A model cannot be exported or loaded for prediction."""
 
 
+class ModelError(CnnTuneError):
+    """The user's model function (`--model module:function`) cannot be imported, or builds a wrong model."""
+
+
 class SearchError(CnnTuneError):
     """A search cannot start or resume with the options given."""
 

@@ -277,13 +277,15 @@ def _record(
     """Everything of cnntune.json but its "validation" block."""
     height, width, depth = shape
     plan = source.plan
+    model_function = metadata.settings.get("model_function")
     return {
         "study": study_name,
         "storage": mask_url(storage_url),
         "trial": trial.number,
         "source": KEPT if plan is None else RETRAINED,
         "params": dict(trial.params),
-        "hparams": HParams.from_params(dict(trial.params)).to_dict(),
+        "hparams": HParams.from_params(dict(trial.params), model_params=model_function is not None).to_dict(),
+        "model_function": model_function,  # "module:function" of the user's model; None = cnntune's CNN
         "data_fingerprint": source.fingerprint,
         "data_dir": str(Path(source.data_dir).absolute()),
         "num_classes": source.num_classes,

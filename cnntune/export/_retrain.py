@@ -102,7 +102,7 @@ def retrain_members(plan: RetrainPlan, dataset: Any, *, printer: Printer = silen
     plateau) as in the trial; on train+validation every model trains exactly
     `plan.epochs` epochs.
     """
-    hp = HParams.from_params(plan.params)
+    hp = HParams.from_params(plan.params, model_params=plan.training.model_function is not None)
     train, validation = _fit_data(dataset, plan.fit_on)
     members = []
     with _expected_retracing():

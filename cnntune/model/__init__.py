@@ -20,6 +20,12 @@ from cnntune.model._hparams import (
     check_value,
     known_names,
 )
+from cnntune.model._model_function import (
+    check_model_function,
+    check_model_function_path,
+    import_model_function,
+    model_function_path,
+)
 from cnntune.model._settings import CHANNELS, JIT_MODES, TrainingSettings
 
 __all__ = [
@@ -34,9 +40,13 @@ __all__ = [
     "Domain",
     "HParams",
     "TrainingSettings",
+    "check_model_function",
+    "check_model_function_path",
     "check_space",
     "check_value",
     "configure_tensorflow",
+    "import_model_function",
     "import_tensorflow_quietly",
+    "model_function_path",
     "known_names",
 ]

@@ -24,6 +24,7 @@ LR_SCHEDULES = ("plateau", "cosine", "one_cycle")
 BLOCK_TYPES = ("plain", "residual")
 COLOUR_SPACES = ("rgb", "hsv", "lab", "lab_l_only")
 STEMS = ("none", "stride2", "patch2")
+MODEL_PARAMS = "model_params"  # the HParams field of a user model function's own parameters
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,26 +57,43 @@ class HParams:
     cutout_size: float = 0.25  # side of that square, as a fraction of the image side
     cutmix_p: float = 0.0  # probability a sample gets a patch of another pasted in
     cutmix_alpha: float = 1.0  # Beta(alpha, alpha) draws the kept area
+    # The user's own parameters, for their model function (`--model`): (name, value) pairs, sorted
+    model_params: tuple[tuple[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
-            check_value(field.name, getattr(self, field.name))
+            if field.name != MODEL_PARAMS:
+                check_value(field.name, getattr(self, field.name))
 
     @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> HParams:
-        """Builds hyperparameters from a trial's params, defaults for the rest."""
-        known = {f.name: f for f in dataclasses.fields(cls)}
-        unknown = sorted(set(params) - set(known))
-        if unknown:
+    def from_params(cls, params: Mapping[str, Any], *, model_params: bool = False) -> HParams:
+        """Builds hyperparameters from a trial's params, defaults for the rest.
+
+        Args:
+            params: name -> value, as a trial sampled them.
+            model_params: the study trains the user's model function, so names cnntune does
+                not know are its parameters (`model_params`), not typos.
+        """
+        known = known_names()
+        unknown = sorted(set(params) - known)
+        if unknown and not model_params:
             raise SpaceError(f"unknown hyperparameter {unknown[0]!r}; known ones: {', '.join(sorted(known))}")
-        values = {}
+        values: dict[str, Any] = {}
         for name, value in params.items():
-            kind = type(getattr(cls, name))
-            values[name] = _coerce(name, value, kind)
-        return cls(**values)
+            if name in known:
+                values[name] = _coerce(name, value, type(getattr(cls, name)))
+        return cls(**values, model_params=tuple((name, params[name]) for name in unknown))
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """Every field by name; the model function's own parameters (if any) under `model_params`, as a dict."""
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != MODEL_PARAMS}
+        if self.model_params:
+            values[MODEL_PARAMS] = dict(self.model_params)
+        return values
+
+    def params_for_model(self) -> dict[str, Any]:
+        """What a user's model function receives: every hyperparameter, then its own parameters."""
+        return {**{k: v for k, v in self.to_dict().items() if k != MODEL_PARAMS}, **dict(self.model_params)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -144,22 +162,27 @@ def check_value(name: str, value: Any) -> None:
 
 
 def known_names() -> frozenset[str]:
-    """Names a search space may use."""
-    return frozenset(f.name for f in dataclasses.fields(HParams))
+    """Names a search space may use (without a model function of the user's)."""
+    return frozenset(f.name for f in dataclasses.fields(HParams) if f.name != MODEL_PARAMS)
 
 
-def check_space(space: Any, *, source: str) -> None:
+def check_space(space: Any, *, source: str, model_params: bool = False) -> None:
     """Every parameter of `space` names a hyperparameter, and every value it can sample is allowed.
 
     Checked before a study is created, so a space with `optimizer` choice
     "rmsprop" or `cutout_p` high 1.5 fails `tune start` with one error naming
-    `source` and the parameter, instead of failing trial after trial.
+    `source` and the parameter, instead of failing trial after trial. With
+    `model_params` (a model function of the user's) other names are its
+    parameters: any value goes, the function is their judge.
     """
-    kinds = {f.name: type(f.default) for f in dataclasses.fields(HParams)}
+    kinds = {f.name: type(f.default) for f in dataclasses.fields(HParams) if f.name != MODEL_PARAMS}
     for param in space:
+        if param.name not in kinds and model_params:
+            continue
         if param.name not in kinds:
             raise SpaceError(
                 f"{source}: unknown hyperparameter {param.name!r} in the space; known ones: {', '.join(sorted(kinds))}"
+                " (a space names parameters of its own only with a model function: --model module:function)"
             )
         if param.kind == "bool" and kinds[param.name] is not bool:
             raise SpaceError(

@@ -11,6 +11,7 @@ import dataclasses
 from typing import Any
 
 from cnntune.errors import SearchError
+from cnntune.model._model_function import check_model_function_path
 
 CHANNELS = ("auto", "rgb", "rgba")
 JIT_MODES = ("auto", "on", "off")
@@ -28,6 +29,7 @@ class TrainingSettings:
     channels: str = "auto"  # rgb | rgba | auto (alpha kept when the PNGs carry it)
     mixed_precision: bool = False  # float16 compute with float32 variables; worth it on GPUs only
     jit_compile: str = "auto"  # XLA: auto (Keras decides: on for GPUs) | on | off
+    model_function: str | None = None  # "module:function" building the user's model; None = cnntune's CNN
 
     def __post_init__(self) -> None:
         if self.max_epochs < 1:
@@ -42,6 +44,8 @@ class TrainingSettings:
             raise SearchError(f"--seed must be in [0, 2**32 - 100000), but got {self.seed}")
         if self.channels not in CHANNELS:
             raise SearchError(f"--channels must be one of {', '.join(CHANNELS)}, but got {self.channels!r}")
+        if self.model_function is not None:
+            check_model_function_path(self.model_function)
         if self.jit_compile not in JIT_MODES:
             raise SearchError(f"--jit-compile must be auto, on or off, but got {self.jit_compile!r}")
 

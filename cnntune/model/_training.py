@@ -22,6 +22,7 @@ from cnntune.data.pipeline import eval_pipeline, train_pipeline
 from cnntune.model._builder import build_model
 from cnntune.model._compile import compile_model
 from cnntune.model._hparams import HParams
+from cnntune.model._model_function import build_user_model
 from cnntune.model._optim import uses_plateau
 from cnntune.model._settings import TrainingSettings
 
@@ -84,7 +85,7 @@ def fit_model(
     val_ds = None
     if validation is not None:
         val_ds = eval_pipeline(*validation, num_classes=num_classes, batch_size=max(hp.batch_size, 256))
-    model = build_model(hp, images.shape[1:], num_classes, mixed_precision=settings.mixed_precision)
+    model = _build(hp, images.shape[1:], num_classes, settings)
     compile_model(
         model,
         hp,
@@ -141,6 +142,16 @@ def fit_model(
     finally:
         recorder.seconds = time.perf_counter() - start
     return _result(model, recorder, n_images=len(images))
+
+
+def _build(hp: HParams, input_shape: tuple[int, ...], num_classes: int, settings: TrainingSettings) -> Any:
+    """cnntune's CNN, or the user's model function's model (checked before its first step)."""
+    if settings.model_function is None:
+        return build_model(hp, input_shape, num_classes, mixed_precision=settings.mixed_precision)
+    params = hp.params_for_model()
+    return build_user_model(
+        settings.model_function, params, input_shape, num_classes, mixed_precision=settings.mixed_precision
+    )
 
 
 def augment_config(hp: HParams) -> AugmentConfig:

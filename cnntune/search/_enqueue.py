@@ -50,7 +50,7 @@ def check_enqueued(params: dict[str, Any], space: Space, *, source: str) -> dict
     if inactive:
         raise SpaceError(f"{source}: parameter {inactive[0]!r} is not active with the other values given")
     try:
-        HParams.from_params(params)
+        HParams.from_params(params, model_params=True)  # names outside cnntune's passed the space check above
     except SpaceError as exc:
         raise SpaceError(f"{source}: {exc}") from None
     return params

@@ -70,7 +70,8 @@ class IsolatedObjective:
         import optuna
 
         params = suggest_params(trial, self.space)
-        HParams.from_params(params)  # a bad space fails here, not in the child
+        # a bad space fails here, not in the child
+        HParams.from_params(params, model_params=self.training.model_function is not None)
         self.reporter.trial_started(trial.number, self.training.max_epochs)
         job = _Job(
             storage_url=self.storage_url,
@@ -159,7 +160,7 @@ def _train_in_child(job: _Job, sender: Any) -> None:
     try:
         value = train_trial(
             trial,
-            HParams.from_params(job.params),
+            HParams.from_params(job.params, model_params=training.model_function is not None),
             dataset,
             training,
             SilentReporter(),

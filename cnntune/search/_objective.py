@@ -48,7 +48,7 @@ class TrialObjective:
 
     def __call__(self, trial: Any) -> float:
         params = suggest_params(trial, self.space)
-        hp = HParams.from_params(params)
+        hp = HParams.from_params(params, model_params=self.training.model_function is not None)
         self.reporter.trial_started(trial.number, self.training.max_epochs)
         return train_trial(
             trial,

@@ -181,12 +181,16 @@ def run_search(
     )
     reporter = reporter or SilentReporter()
     packaged_space = "default" if data_dir is not None else "demo"  # the demo set gets a CPU-sized space
+    if training.model_function is not None:
+        _check_model_function(training, space_file, engine)
     if space_file is not None:  # a bad space fails before the cache, the store or a study exist
-        check_space_file(space_file, packaged_space)
+        check_space_file(space_file, packaged_space, model_params=training.model_function is not None)
     data_dir = Path(data_dir) if data_dir is not None else demo_data_dir(cache_dir)
     study_name = study_name or data_dir.resolve().name
     dataset = load_dataset(data_dir, channels=training.channels, cache_dir=cache_dir)
     reporter.data_warned(data_warnings(dataset))
+    if training.model_function is not None and space_file is not None:
+        _build_model_once(training.model_function, space_file, dataset)
     storage = open_storage(storage_url, heartbeat)
     opened = open_study(
         storage,
@@ -287,6 +291,29 @@ def _run_here(opened: OpenStudy, dataset: Any, job: WorkerJob, reporter: Reporte
         deadline=job.plan.deadline,
         keeper=keeper,
     )
+
+
+def _check_model_function(training: TrainingSettings, space_file: Path | None, engine: str) -> None:
+    """A model function of the user's imports, and has a space naming what to search."""
+    from cnntune.model import import_model_function
+
+    if engine != "optuna":
+        raise SearchError("--model needs --engine optuna")
+    if space_file is None:
+        raise SearchError(
+            "--model needs --space: a space naming the parameters to search (the model function's own, "
+            "and any of cnntune's such as learning_rate)"
+        )
+    import_model_function(training.model_function)
+
+
+def _build_model_once(model_function: str, space_file: Path, dataset: Any) -> None:
+    """The user's function builds a model of the data's shape, before the store or a study exist."""
+    from cnntune.model import HParams, check_model_function
+    from cnntune.spaces import load_space
+
+    params = HParams.from_params(load_space(space_file).first_values(), model_params=True).params_for_model()
+    check_model_function(model_function, params, dataset.image_shape, dataset.num_classes)
 
 
 def _check_timeout(timeout: float | None) -> None:

@@ -83,10 +83,11 @@ def open_study(
     """
     import optuna
 
-    space = _checked_space(space_file, default_space) if space_file is not None else None
+    own = training.model_function is not None  # the space may name the model function's parameters
+    space = _checked_space(space_file, default_space, own) if space_file is not None else None
     strategies = _strategies(settings, training, sampler_seed_offset)
     if name not in optuna.get_all_study_names(storage):
-        space = space or _checked_space(None, default_space)
+        space = space or _checked_space(None, default_space, own)
         study = optuna.create_study(study_name=name, storage=storage, direction="maximize", **strategies)
         name_metric(study)
         _record(study, fingerprint, space, settings, training, data_dir, _new_models(models))
@@ -97,10 +98,10 @@ def open_study(
     name_metric(study)  # studies created before it was named, too
     recorded = read_metadata(study)
     if recorded is None:  # created by hand, or by a run that died before recording
-        space = space or _checked_space(None, default_space)
+        space = space or _checked_space(None, default_space, own)
     else:
         space = space or Space.from_dict(recorded.space, source=f"study {name!r}")
-        check_space(space, source=f"study {name!r}")
+        check_space(space, source=f"study {name!r}", model_params=own)
     if recorded is not None and not force:
         check_same_data(name, recorded, fingerprint)
         _check_same_space(name, Space.from_dict(recorded.space, source=f"study {name!r}"), space)
@@ -147,14 +148,15 @@ def recorded_metadata(study: Any) -> StudyMetadata:
     return recorded
 
 
-def check_space_file(space_file: Path, default_space: str) -> None:
+def check_space_file(space_file: Path, default_space: str, *, model_params: bool = False) -> None:
     """Reads and checks a space file (it is read again when the study opens: it is small)."""
-    _checked_space(space_file, default_space)
+    _checked_space(space_file, default_space, model_params)
 
 
-def _checked_space(space_file: Path | None, default_space: str) -> Space:
+def _checked_space(space_file: Path | None, default_space: str, model_params: bool = False) -> Space:
     space = load_space(space_file, default=default_space)
-    check_space(space, source=str(space_file) if space_file is not None else f"the {default_space} space")
+    source = str(space_file) if space_file is not None else f"the {default_space} space"
+    check_space(space, source=source, model_params=model_params)
     return space
 
 

@@ -140,6 +140,8 @@ def train_configuration(
                 kept = after_fit(result.model) or {}
     except tf.errors.ResourceExhaustedError as exc:
         return _failed(recorder.history, f"out of memory: {exc.message.splitlines()[0]}")
+    except TrialFailed as exc:  # the user's model function raised, or built a model of the wrong shape
+        return _failed(recorder.history, str(exc))
     except optuna.TrialPruned as exc:
         attrs = {**_history_attrs(recorder.history), **getattr(exc, "attrs", {})}
         return TrialOutcome(PRUNED, None, recorder.history, attrs)

@@ -58,6 +58,22 @@ class Space:
             if param.when is None or param.when.holds(values):
                 yield param
 
+    def first_values(self) -> dict[str, Any]:
+        """One configuration the space holds: each active parameter at its low bound or first choice.
+
+        A user's model function is built once with it before a study exists, so that a
+        function that cannot build at all fails `tune start`, not trial after trial.
+        """
+        values: dict[str, Any] = {}
+        for param in self.active_params(values):  # lazily: a condition sees the values set before it
+            if param.kind == "categorical":
+                values[param.name] = param.choices[0]
+            elif param.kind == "bool":
+                values[param.name] = False
+            else:
+                values[param.name] = param.low
+        return values
+
     def to_dict(self) -> dict[str, Any]:
         """JSON/TOML-ready form; `Space.from_dict` inverts it."""
         return {"params": {p.name: p.to_dict() for p in self.params}}
