@@ -7,8 +7,18 @@ predict do it, after `import_tensorflow_quietly()`.
 
 from cnntune.export._export import ExportResult, export_best
 from cnntune.export._folder import check_out
+from cnntune.export._kept import load_best_model
 from cnntune.export._manifest import ModelManifest, read_manifest
 from cnntune.export._predict import predict
 from cnntune.export._summary import format_export
 
-__all__ = ["ExportResult", "check_out", "ModelManifest", "export_best", "format_export", "predict", "read_manifest"]
+__all__ = [
+    "ExportResult",
+    "check_out",
+    "ModelManifest",
+    "export_best",
+    "format_export",
+    "load_best_model",
+    "predict",
+    "read_manifest",
+]

@@ -57,6 +57,26 @@ def kept_members(
     return [_member(store, trial, k, workdir, location) for k, trial in enumerate(kept[:top])]
 
 
+def load_best_model(study: Any, storage_url: str) -> Any:
+    """The best trial's kept model, loaded for inference (the Python API's `best_model()`).
+
+    Raises:
+        ExportError: no trial is COMPLETE yet, or the study keeps no model of it.
+    """
+    import tempfile
+
+    from cnntune.storage import read_metadata
+
+    if not any(t.state.name == "COMPLETE" for t in study.get_trials(deepcopy=False)):
+        raise ExportError(f"study {study.study_name!r} has no COMPLETE trial yet: no best model to load")
+    metadata = read_metadata(study)
+    if metadata is None:
+        raise ExportError(f"study {study.study_name!r} was not created by cnntune: it keeps no models")
+    with tempfile.TemporaryDirectory(prefix="cnntune-model-") as workdir:
+        [member] = kept_members(study, metadata, top=1, workdir=Path(workdir), storage_url=storage_url)
+    return member.model
+
+
 def _store_location(recorded: str, storage_url: str) -> str:
     """The recorded store, or the folder beside the SQLite file when the two moved together."""
     if recorded.startswith("s3://") or Path(recorded).is_dir():

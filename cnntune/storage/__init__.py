@@ -35,10 +35,11 @@ from cnntune.storage._studies import (
     load_existing_study,
     study_status,
 )
-from cnntune.storage._url import HeartbeatSettings, mask_url, open_storage
+from cnntune.storage._url import DEFAULT_STORAGE, HeartbeatSettings, mask_url, open_storage
 
 __all__ = [
     "DEFAULT_KEEP_TOP",
+    "DEFAULT_STORAGE",
     "MODEL_ARTIFACT",
     "Copied",
     "Deleted",

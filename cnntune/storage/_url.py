@@ -15,6 +15,7 @@ from typing import Any
 
 from cnntune.errors import StorageError
 
+DEFAULT_STORAGE = "sqlite:///tune.db"  # a file in the current folder: a study needs no server to start
 _SCHEME = re.compile(r"([a-z][a-z0-9+.\-]*)://", re.I)
 _SECRET_KEY = re.compile(r"pass|secret|token", re.I)
 
