@@ -56,11 +56,7 @@ def mask_url(url: str) -> str:
     if match is None:
         return "***" if url.strip() else url
     scheme, rest = match.group(1), url[match.end() :]
-    # The user info ends at the last "@" before the path; a password may hold an unencoded "@" or "?",
-    # and one holding a "/" moves the apparent path start into it: then the last "@" of all.
-    slash = rest.find("/")
-    end = rest.rfind("@", 0, slash if slash >= 0 else len(rest))
-    end = end if end >= 0 else rest.rfind("@")
+    end = _userinfo_end(rest)
     at = end >= 0
     userinfo, location = (rest[:end], rest[end + 1 :]) if at else ("", rest)
     if at:
@@ -73,14 +69,39 @@ def mask_url(url: str) -> str:
 
 
 def _without_password(text: str, url: str) -> str:
-    """A driver's error text with the URL's password (if any) replaced: the rest of the reason stays readable."""
+    """A driver's error text with the URL's password (if any) replaced: the rest of the reason stays readable.
+
+    A password holding an unencoded `@` is split by the driver into password and host, and
+    the "host" it then cannot resolve carries the rest of the password: that reason is not shown.
+    """
     from sqlalchemy.engine import make_url
 
+    if "@" in _userinfo(url):
+        return "the password holds an unencoded '@' (write it as %40), so the host could not be read"
     try:
         password = make_url(url).password
     except Exception:  # noqa: BLE001 - an unparsable URL has no password to hide here
         password = None
     return text.replace(str(password), "***") if password else text
+
+
+def _userinfo(url: str) -> str:
+    """What `mask_url` reads as the user info ("" when there is none)."""
+    match = _SCHEME.match(url)
+    rest = url[match.end() :] if match else url
+    end = _userinfo_end(rest)
+    return rest[:end] if end >= 0 else ""
+
+
+def _userinfo_end(rest: str) -> int:
+    """Where the user info of `rest` (the URL after `scheme://`) ends: its `@`, or -1.
+
+    The user info ends at the last "@" before the path; a password may hold an unencoded "@" or "?",
+    and one holding a "/" moves the apparent path start into it: then the last "@" of all.
+    """
+    slash = rest.find("/")
+    end = rest.rfind("@", 0, slash if slash >= 0 else len(rest))
+    return end if end >= 0 else rest.rfind("@")
 
 
 def _masked_parameter(part: str) -> str:
@@ -154,7 +175,7 @@ def _check_sqlite_file_exists(storage_url: str) -> None:
 
     try:
         url = make_url(storage_url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: an unclosed [IPv6 host (found by tests/test_hostile_input.py)
         return  # open_storage words this error
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return
