@@ -1,3 +1,3 @@
-from cnntune.cli import main
+from cnntune._entry import main
 
 main()

@@ -30,7 +30,8 @@ def import_tensorflow_quietly() -> None:
 
     TensorFlow's C++ side prints CUDA probing messages ("Could not find cuda
     drivers...") before its log level applies; in a 200-trial live view they are
-    spam. Its stderr goes to a temporary file meanwhile, replayed if the import fails.
+    spam. Its stderr goes to a temporary file meanwhile, replayed if the import fails
+    (not if Ctrl-C stopped it: the interrupt's one line is all the user should see).
     """
     import os
     import sys
@@ -47,7 +48,7 @@ def import_tensorflow_quietly() -> None:
             import tensorflow as tf
 
             tf.config.list_physical_devices()
-        except BaseException:
+        except Exception:  # a failed import's log is its explanation; a Ctrl-C's would be noise
             os.dup2(saved, 2)
             sink.seek(0)
             sys.stderr.write(sink.read().decode(errors="replace"))

@@ -7,6 +7,7 @@ import os
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -187,3 +188,33 @@ def test_start_writes_its_summary_to_stdout_and_progress_to_stderr(tmp_path, tin
     assert "best trial #0: val_acc" in result.stdout and "see: tune status" in result.stdout
     assert "best trial #0" not in result.stderr
     assert "trials finished" in result.stderr  # the live view: progress, on stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("delay", "sigint_ignored"),
+    [(0.3, False), (1.0, True), (2.5, False)],  # during imports, click's parsing, data loading
+)
+def test_start_sigint_in_its_first_seconds_stops_it_with_130_and_one_true_line(
+    tmp_path, tiny_data, tiny_space, delay, sigint_ignored
+):
+    """Issue 16, items 4 and 7: an early Ctrl-C was lost (the search ran to exit 0) or printed `Aborted!`, exit 1."""
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    options = ["--data", str(tiny_data), "--space", str(tiny_space), "--storage", url, "--trials", "3"]
+    options += ["--max-epochs", "50", "--patience", "50", "--cache-dir", str(tmp_path / "c")]
+    argv = tune_argv_sigint_ignored("start", *options) if sigint_ignored else [sys.executable, "-m", "cnntune"]
+    argv += [] if sigint_ignored else ["start", *options]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+
+    assert proc.returncode == 130, err
+    lines = err.strip().splitlines()
+    assert "Traceback" not in err and "Aborted!" not in err
+    assert not any("cuda" in line or "oneDNN" in line for line in lines), err  # TensorFlow's start-up log
+    assert "nothing was written" in lines[-1] or "Resume with the same command." in lines[-1], err
+    assert len([line for line in lines if line.strip()]) <= 2, err  # the live view's line at most, then the message
+    if (tmp_path / "t.db").exists() and optuna.get_all_study_names(url):
+        states = [t.state.name for t in optuna.load_study(study_name="tiny", storage=url).trials]
+        assert "RUNNING" not in states and "COMPLETE" not in states
