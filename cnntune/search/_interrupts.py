@@ -13,6 +13,10 @@ run trials install their own handler:
   the trial trains on (seen about once in 40 interrupts, in TensorFlow's
   epoch loop). The handler therefore also records the request, and the trial
   loop checks it after every epoch and before every trial.
+- Raised inside a finalizer (a TensorFlow object's `__del__` run by the
+  garbage collector), the KeyboardInterrupt cannot propagate: Python prints
+  "Exception ignored in ..." with a traceback and goes on. Within
+  `stop_signals` such an interrupt prints nothing; the recorded request stops the trial.
 - Raised while TensorFlow's C++ code runs, the KeyboardInterrupt can come back
   out of pybind11 as another exception ("RuntimeError: ... MISMATCH of
   original and normalized active exception types ... REPLACED BY
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from types import FrameType
@@ -46,15 +51,29 @@ def stop_signals() -> Iterator[None]:
         yield
         return
     previous = {s: signal.getsignal(s) for s in STOP_SIGNALS}
+    previous_hook = sys.unraisablehook
     _stop_request.clear()
     for signum in previous:
         signal.signal(signum, _request_stop)
+    sys.unraisablehook = _quiet_interrupts(previous_hook)
     try:
         yield
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        sys.unraisablehook = previous_hook
         _stop_request.clear()
+
+
+def _quiet_interrupts(hook: Any) -> Any:
+    """An unraisable hook that drops a KeyboardInterrupt raised in a finalizer (its request is recorded)."""
+
+    def quiet(unraisable: Any) -> None:
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            return
+        hook(unraisable)
+
+    return quiet
 
 
 def raise_if_stop_requested() -> None:

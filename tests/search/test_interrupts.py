@@ -53,3 +53,20 @@ def test_interrupts_restored_rewrapped_interrupt_comes_out_as_the_signal():
 def test_interrupts_restored_error_without_a_stop_signal_is_left_alone():
     with stop_signals(), pytest.raises(ValueError, match="bad shape"), interrupts_restored():
         raise ValueError("bad shape")
+
+
+def test_stop_signals_interrupt_inside_a_finalizer_prints_nothing_and_is_raised_at_the_next_check(capfd):
+    """Issue 16, item 7: a KeyboardInterrupt in a TensorFlow object's __del__ printed a traceback."""
+    import gc
+
+    class Finalized:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGINT)  # the handler raises inside __del__
+
+    with stop_signals():
+        finalized = Finalized()
+        del finalized
+        gc.collect()
+        assert "Exception ignored" not in capfd.readouterr().err
+        with pytest.raises(KeyboardInterrupt, match="Ctrl-C"):
+            raise_if_stop_requested()
