@@ -2,9 +2,10 @@
 
 An entry lives in `<cache_dir>/<key>/` as `<split>.npy` (pixels), `<split>.labels.npy`,
 `<split>.ids.txt` and `meta.json`. The key hashes the cache format, the load
-settings, each CSV's bytes and each image's name, size and mtime, so editing a
-CSV or touching an image makes a new entry instead of serving stale pixels; the
-new entry then deletes the one it replaces (same folder, same settings).
+settings, each CSV's bytes (for class folders, their id,label rows as CSV) and
+each image's name, size and mtime, so editing a CSV, renaming a class folder or
+touching an image makes a new entry instead of serving stale pixels; the new
+entry then deletes the one it replaces (same folder, same settings).
 Entries are written beside their final place and renamed, so a reader never
 sees half an entry and two writers of one key keep the first. `NoCache` is the
 do-nothing stand-in for `cache_dir=None`.
@@ -68,8 +69,10 @@ class DiskCache:
         for table in tables:
             digest.update(f"{table.name} {len(table.csv_bytes)}\n".encode())
             digest.update(table.csv_bytes)
-            for i, (size, mtime_ns) in enumerate(_stat_images(table)):
-                digest.update(f"{table.ids[i]} {size} {mtime_ns}\n".encode())
+            # the file's name, not only its id: x.jpg replacing x.png is another image
+            names = table.files if table.files is not None else table.ids
+            for name, (size, mtime_ns) in zip(names, _stat_images(table), strict=True):
+                digest.update(f"{name} {size} {mtime_ns}\n".encode("utf-8", "surrogateescape"))
         return digest.hexdigest()[:32]
 
     def load(self, key: str) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
@@ -123,8 +126,9 @@ class DiskCache:
             if entry.name == key or entry.name.startswith("."):
                 continue
             try:
-                replaced = json.loads((entry / "meta.json").read_text()).get("source") == source
-            except (OSError, ValueError, AttributeError):
+                recorded = json.loads((entry / "meta.json").read_text()).get("source")
+                replaced = {"layout": "competition", **recorded} == source  # older entries: CSV layout only
+            except (OSError, ValueError, AttributeError, TypeError):
                 continue  # being written, or not ours: leave it
             if replaced:
                 shutil.rmtree(entry, ignore_errors=True)
@@ -148,7 +152,8 @@ def _write_split(folder: Path, table: SplitTable, pixels: np.ndarray) -> None:
     np.save(folder / f"{table.name}.npy", pixels)  # a strided view is written without a copy
     if table.labels is not None:
         np.save(folder / f"{table.name}.labels.npy", table.labels)
-    (folder / f"{table.name}.ids.txt").write_text("\n".join(table.ids) + "\n")
+    # ids from file names may hold bytes that are not UTF-8: kept as they came
+    (folder / f"{table.name}.ids.txt").write_text("\n".join(table.ids) + "\n", "utf-8", "surrogateescape")
 
 
 def _open_pixels(entry: Path, name: str, count: int) -> np.ndarray:

@@ -11,7 +11,7 @@ import numpy as np
 # eq=False: fields are arrays, whose == is elementwise; identity is the useful equality here
 @dataclass(frozen=True, eq=False)
 class Split:
-    """One split in CSV order.
+    """One split in CSV order (class folders: sorted per class, classes in order; arrays: array order).
 
     `images` is uint8 (N, H, W, C) with C = 3 or 4, read-only (a memory map on a
     cache hit); `labels` is int64 (N,), or None for the unlabeled test split.
@@ -30,19 +30,21 @@ class Split:
 class LoadReport:
     """How this load went: what was decoded or read from the cache, what was converted."""
 
-    decoded: int  # PNGs decoded in this call; 0 on a cache hit
+    decoded: int  # images decoded in this call; 0 on a cache hit, and for arrays (nothing to decode)
     from_cache: bool
-    converted: dict[str, int] = field(default_factory=dict)  # source PNG mode -> count
+    converted: dict[str, int] = field(default_factory=dict)  # source image mode -> count
     alpha_dropped: bool = False  # channels="rgb" discarded alpha some images carried
     formats: dict[str, int] = field(default_factory=dict)  # file format -> count, for files named .png that are not
 
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """A competition folder, loaded and validated.
+    """A data folder in any layout, loaded and validated.
 
-    `fingerprint` hashes the content (CSVs, pixels, channels, classes), not
-    paths or mtimes: a study records it and workers elsewhere compare it.
+    `fingerprint` hashes the content (CSVs or id,label rows, pixels, channels,
+    classes, class names), not paths or mtimes: a study records it and workers
+    elsewhere compare it. `class_names` are the class folders' names, label i
+    = the i-th (None where labels are plain integers: CSVs, arrays).
     """
 
     root: Path
@@ -54,6 +56,8 @@ class Dataset:
     image_shape: tuple[int, int, int]  # (H, W, C)
     fingerprint: str
     load_report: LoadReport
+    class_names: tuple[str, ...] | None = None
+    layout: str = "competition"  # one of LAYOUTS but "auto": what the folder turned out to be
 
     @property
     def splits(self) -> tuple[Split, ...]:

@@ -1,4 +1,4 @@
-"""Decode the splits' PNGs once, in parallel, into one uint8 array per split.
+"""Decode the splits' images (PNG, JPEG) once, in parallel, into one uint8 array per split.
 
 Colour is kept, not guessed: grayscale and palette PNGs are converted (and
 counted by source mode), alpha is kept or filled with 255 as the caller asks,
@@ -32,7 +32,8 @@ class Decoded:
     images: np.ndarray  # uint8 (N, H, W, channels)
     converted: Counter[str]  # source mode -> count, for modes other than RGB/RGBA
     alpha: bool  # some image carried alpha (an alpha band or a transparency entry)
-    formats: Counter[str] = dataclasses.field(default_factory=Counter)  # file format -> count, other than PNG
+    # file format -> count, for files named .png holding another format
+    formats: Counter[str] = dataclasses.field(default_factory=Counter)
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ def _decode_job(job: _Job) -> tuple[np.ndarray, Counter[str], bool, Counter[str]
         pixels[i], mode, has_alpha, kind = decode_image(path, where, job.size, job.channels, job.size_source)
         if mode not in _NATIVE_MODES:
             converted[mode] += 1
-        if kind != "PNG":
+        if kind != "PNG" and path[-4:].lower() == ".png":  # a .jpg holding JPEG is no surprise
             formats[kind] += 1
         alpha = alpha or has_alpha
     return pixels, converted, alpha, formats

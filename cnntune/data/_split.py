@@ -1,21 +1,27 @@
-"""One split, or a plain folder of PNGs, decoded on its own: what export checks and prediction read.
+"""One split, or a plain folder of images, decoded on its own: what export checks and prediction read.
 
-`load_dataset` needs train.csv and validation.csv (a study trains on both).
+`load_dataset` needs a train and a validation split (a study trains on both).
 Exporting a kept model reads only the validation split, and predicting only
-the images to label, so neither should demand the rest. The caller says the
-channels and size the model takes; an image that differs is named in the error.
+the images to label, so neither should demand the rest, in any layout. The
+caller says the channels and size the model takes; an image that differs is
+named in the error.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from cnntune.data._array_load import load_array_split
 from cnntune.data._dataset import Split
 from cnntune.data._decode import common_size, decode_splits, first_with_alpha
+from cnntune.data._folders import class_folders, read_class_split, read_flat_split
+from cnntune.data._layout import check_layout, detect_split_layout
 from cnntune.data._pool import default_workers
-from cnntune.data._tables import SplitTable, check_images_inside, read_table
+from cnntune.data._scan import scan_folder
+from cnntune.data._tables import SplitTable, read_table
 from cnntune.errors import DataError
 
 SPLIT_CHANNELS = ("rgb", "rgba")
@@ -27,29 +33,76 @@ def load_split(
     *,
     channels: str,
     labeled: bool,
+    layout: str = "auto",
+    class_names: Sequence[str] | None = None,
     size: tuple[int, int] | None = None,
     alpha_allowed: bool = True,
     size_source: str = "the size of most of the split's images",
 ) -> Split:
-    """Reads `<root>/<name>.csv` and decodes `<root>/<name>/`, nothing else of the folder.
+    """Reads split `name` of `root` and nothing else of the folder; its ids are those `load_dataset` gives.
 
     Args:
-        root: a folder in the competition layout (other splits may be absent).
+        root: a data folder in any layout (other splits may be absent).
         name: "train", "validation" or "test".
         channels: "rgb" (alpha dropped) or "rgba" (alpha kept, 255 where missing).
-        labeled: read the label column.
+        labeled: read the labels.
+        layout: one of `LAYOUTS`; "auto" tells from the files present (see `detect_split_layout`).
+        class_names: class folders only: the classes in label order, as the
+            study recorded them. None = the split's own sorted class folders,
+            which give other labels when the split lacks a class.
         size: (width, height) every image must have; None = the size most of its images have.
         alpha_allowed: with channels="rgb", False makes an image with alpha an error
             (a model that never saw alpha must not silently lose it).
         size_source: where `size` came from, for the error message.
 
+    In the class-folders layout an unlabeled test split is the flat folder
+    test/*.png; any split read with labels is `<name>/<class>/*`.
+
     Raises:
-        DataError: naming the folder, the CSV line or the first image at fault.
+        DataError: naming the folder, the CSV line (array key) or the first image at fault.
     """
+    if channels not in SPLIT_CHANNELS:
+        raise ValueError(f"channels must be one of {SPLIT_CHANNELS}, but got {channels=}")
+    check_layout(layout)
     root = Path(root).expanduser().absolute()
     if not root.is_dir():
         raise DataError(f"{root}: data folder does not exist")
-    return _decoded(read_table(root, name, labeled=labeled), channels, size, alpha_allowed, size_source)
+    if layout == "auto":
+        layout = detect_split_layout(root, name)
+    if layout == "arrays":
+        return load_array_split(
+            root,
+            name,
+            channels=channels,
+            labeled=labeled,
+            size=size,
+            alpha_allowed=alpha_allowed,
+            size_source=size_source,
+        )
+    if layout == "competition":
+        table = read_table(root, name, labeled=labeled)
+    elif name == "test" and not labeled:
+        table = read_flat_split(root, name)
+    else:
+        table = read_class_split(root, name, class_names=class_names, labeled=labeled)
+    return _decoded(table, channels, size, alpha_allowed, size_source)
+
+
+def class_names_of(root: Path | str, layout: str = "auto") -> tuple[str, ...] | None:
+    """The class names of a class-folders data set (train's folders, else validation's); None in other layouts.
+
+    Only folder names are listed: what a study records, so a later
+    `load_split(..., class_names=...)` labels a lone validation split as training did.
+    """
+    check_layout(layout)
+    root = Path(root).expanduser().absolute()
+    if not root.is_dir():
+        raise DataError(f"{root}: data folder does not exist")
+    if layout == "auto":
+        layout = detect_split_layout(root, "validation")
+    if layout != "folders":
+        return None
+    return class_folders(root, "train" if (root / "train").is_dir() else "validation")
 
 
 def load_image_folder(
@@ -60,18 +113,16 @@ def load_image_folder(
     alpha_allowed: bool = True,
     size_source: str = "the size of most of the folder's images",
 ) -> Split:
-    """Every `*.png` of a plain folder, in sorted file-name order; `image_id` is the file's stem.
+    """Every `*.png`, `*.jpg`, `*.jpeg` of a plain folder, sorted by id; `image_id` is the file's stem.
 
-    Arguments as `load_split`'s.
+    Hidden files and subfolders are skipped. Arguments as `load_split`'s.
     """
     folder = Path(folder).expanduser().absolute()
     if not folder.is_dir():
         raise DataError(f"{folder}: image folder does not exist")
-    ids = tuple(sorted(p.stem for p in folder.glob("*.png") if p.is_file()))
-    if not ids:
-        raise DataError(f"{folder}: no .png images in this folder")
-    table = SplitTable("images", None, folder, b"", ids, tuple(range(1, len(ids) + 1)), None)
-    check_images_inside(folder, table)
+    if not scan_folder(folder).images:
+        raise DataError(f"{folder}: no .png images in this folder (nor .jpg, .jpeg)")
+    table = read_flat_split(folder, "images", folder=folder)
     return _decoded(table, channels, size, alpha_allowed, size_source)
 
 

@@ -12,6 +12,7 @@ from cnntune.data._load import load_dataset
 from cnntune.data._warnings import data_warnings
 
 _STATS_CHUNK = 256  # images per pass: bounds the int64 temporaries to ~80 MB at 100x100x4
+_NAMES_SHOWN = 10  # class names on the classes line; the rest are "..."
 
 
 @dataclass(frozen=True)
@@ -33,17 +34,20 @@ class DataSummary:
     from_cache: bool
     decoded: int
     warnings: tuple[str, ...] = ()  # `data_warnings`: legal, but probably a mistake
+    class_names: tuple[str, ...] | None = None  # class folders: label i is the i-th name
+    layout: str = "competition"
 
 
 def check_data(
     root: Path | str,
     *,
+    layout: str = "auto",
     channels: str = "auto",
     num_classes: int | None = None,
     cache_dir: Path | str | None = None,
 ) -> DataSummary:
     """Load (and so validate and cache) the data under `root`, then summarize it."""
-    dataset = load_dataset(root, channels=channels, num_classes=num_classes, cache_dir=cache_dir)
+    dataset = load_dataset(root, layout=layout, channels=channels, num_classes=num_classes, cache_dir=cache_dir)
     return summarize(dataset)
 
 
@@ -70,6 +74,8 @@ def summarize(dataset: Dataset) -> DataSummary:
         from_cache=dataset.load_report.from_cache,
         decoded=dataset.load_report.decoded,
         warnings=tuple(data_warnings(dataset)),
+        class_names=dataset.class_names,
+        layout=dataset.layout,
     )
 
 
@@ -96,7 +102,7 @@ def format_summary(summary: DataSummary) -> str:
     lines = [
         f"data         {summary.root}",
         f"images       {width}x{height}, {depth} channels ({summary.channels})",
-        f"classes      {summary.num_classes}",
+        f"classes      {summary.num_classes}{_names(summary.class_names)}",
         *_count_table(summary),
         "train mean   " + "  ".join(f"{n} {m:6.1f}" for n, m in zip(names, summary.mean, strict=True)),
         "train std    " + "  ".join(f"{n} {s:6.1f}" for n, s in zip(names, summary.std, strict=True)),
@@ -110,9 +116,20 @@ def format_summary(summary: DataSummary) -> str:
     if summary.alpha_dropped:
         lines.append("alpha        dropped: some PNGs carry alpha, kept only with --channels auto/rgba")
     lines += [f"warning      {warning}" for warning in summary.warnings]
-    cache = "hit, nothing decoded" if summary.from_cache else f"{summary.decoded} PNGs decoded"
+    if summary.layout == "arrays":
+        cache = "not used: arrays are read as they are"
+    else:
+        noun = "PNGs" if summary.layout == "competition" else "images"
+        cache = "hit, nothing decoded" if summary.from_cache else f"{summary.decoded} {noun} decoded"
     lines += [f"cache        {cache}", f"fingerprint  {summary.fingerprint}"]
     return "\n".join(lines)
+
+
+def _names(class_names: tuple[str, ...] | None) -> str:
+    if not class_names:
+        return ""
+    shown = ", ".join(class_names[:_NAMES_SHOWN]) + (", ..." if len(class_names) > _NAMES_SHOWN else "")
+    return f" ({shown})"
 
 
 def _count_table(summary: DataSummary) -> list[str]:

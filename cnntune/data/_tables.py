@@ -4,7 +4,9 @@ Everything a CSV can get wrong is caught here, before any image is opened, and
 reported with the CSV's path, its 1-based line (header = line 1) and the bad
 value. An image id becomes a file name inside the split's folder, so it must be
 a plain file name on every platform: nothing in a CSV can make us read outside
-the data folder.
+the data folder. The image of id `x` is `x.png`, else `x.jpg`, else `x.jpeg`,
+found by one listing of the folder. The other layouts build the same
+`SplitTable` from the file system (`_folders`) or from arrays (`_arrays`).
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ import csv
 import io
 import os
 import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from cnntune.data._scan import scan_folder
 from cnntune.errors import DataError
 
 ID_COLUMN = "image_id"
@@ -26,6 +30,7 @@ _INTEGER = re.compile(r"\s*-?[0-9]+\s*")  # "+1" is a typo in a class column, no
 _MAX_NAME_BYTES = 255 - len(".png")  # a file name's limit on every common file system
 _NOT_IN_NAMES = re.compile(r"[/\\:\x00]")  # separators of either platform, drive/stream colon, NUL
 _MAX_LABEL = 2**31 - 1  # labels index a softmax; anything larger is a typo, not a class
+_FALLBACK_SUFFIXES = (".jpg", ".jpeg")  # tried, in this order, for an id without a .png
 
 
 @dataclass(frozen=True)
@@ -33,19 +38,27 @@ class SplitTable:
     """One split's CSV as read: ids in CSV order, their lines, labels if the split has them."""
 
     name: str
-    csv_path: Path | None  # None: a plain folder of images, in file-name order
+    csv_path: Path | None  # None: images found in folders (or arrays), in file-name order
     folder: Path
-    csv_bytes: bytes
+    csv_bytes: bytes  # the CSV as read; for the other layouts the id,label rows written as CSV
     ids: tuple[str, ...]
     lines: tuple[int, ...]
     labels: np.ndarray | None
+    # each image's path relative to `folder` ("cat/x.jpg"); None: every image is `<id>.png`,
+    # the common case, kept free of a second 20,000-string tuple
+    files: tuple[str, ...] | None = None
+
+    def file_name(self, i: int) -> str:
+        return self.files[i] if self.files is not None else f"{self.ids[i]}.png"
 
     def image_path(self, i: int) -> Path:
-        return self.folder / f"{self.ids[i]}.png"
+        return self.folder / self.file_name(i)
 
     def image_files(self) -> list[str]:
         """Every image's path as a string, in CSV order (pathlib is slow at 20,000 paths)."""
         folder = str(self.folder)
+        if self.files is not None:
+            return [os.path.join(folder, name) for name in self.files]
         return [os.path.join(folder, f"{image_id}.png") for image_id in self.ids]
 
     def where(self, i: int) -> str:
@@ -82,9 +95,45 @@ def read_table(root: Path, name: str, *, labeled: bool) -> SplitTable:
     if not ids:
         raise DataError(f"{csv_path}: no rows, the {name} split is empty")
     label_array = np.asarray(labels, dtype=np.int64) if labeled else None
-    table = SplitTable(name, csv_path, folder, raw, tuple(ids), tuple(lines), label_array)
-    check_images_inside(root, table)
+    scan = scan_folder(folder, include_hidden=True)  # an id may start with a dot
+    files = _image_files(ids, scan.names)
+    table = SplitTable(name, csv_path, folder, raw, tuple(ids), tuple(lines), label_array, files)
+    check_images_inside(root, table, links=scan.links)
     return table
+
+
+def _image_files(ids: Sequence[str], names: Collection[str]) -> tuple[str, ...] | None:
+    """Each id's file: `<id>.png`, else the first of `<id>.jpg`, `<id>.jpeg` present; None when all are .png.
+
+    An id with none of them keeps its .png name, so "image file is missing" names the file expected.
+    """
+    files = []
+    fallback = False
+    for image_id in ids:
+        name = f"{image_id}.png"
+        if name not in names:
+            for suffix in _FALLBACK_SUFFIXES:
+                if image_id + suffix in names:
+                    name, fallback = image_id + suffix, True
+                    break
+        files.append(name)
+    return tuple(files) if fallback else None
+
+
+def synthetic_csv(ids: Sequence[str], labels: np.ndarray | None) -> bytes:
+    """The rows as an `image_id,label` CSV: what the cache key and the fingerprint hash for layouts without one.
+
+    Written with the csv module, so an id holding a comma or a quote (a file name may) stays one field.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    if labels is None:
+        writer.writerow([ID_COLUMN])
+        writer.writerows([image_id] for image_id in ids)
+    else:
+        writer.writerow([ID_COLUMN, LABEL_COLUMN])
+        writer.writerows(zip(ids, labels.tolist(), strict=True))
+    return out.getvalue().encode("utf-8", "surrogateescape")
 
 
 def check_inside(root: Path, path: Path, where: str | None = None) -> None:
@@ -100,18 +149,29 @@ def check_inside(root: Path, path: Path, where: str | None = None) -> None:
         )
 
 
-def check_images_inside(root: Path, table: SplitTable) -> None:
-    """`check_inside` for every image of `table` that is a link (one directory scan finds them)."""
-    try:
-        with os.scandir(table.folder) as entries:
-            links = {entry.name for entry in entries if entry.is_symlink()}
-    except OSError as exc:
-        raise DataError(f"{table.folder}: cannot list the images ({exc.strerror or exc})") from None
+def check_images_inside(root: Path, table: SplitTable, links: Collection[str] | None = None) -> None:
+    """`check_inside` for every image of `table` that is a link.
+
+    `links`: the relative paths (as in `table.files`) of the entries that are
+    links, when the caller has already listed the folders; otherwise one
+    listing per folder the images live in finds them.
+    """
+    if links is None:
+        links = _find_links(table)
     if not links:
         return
-    for i, image_id in enumerate(table.ids):
-        if f"{image_id}.png" in links:
+    for i in range(len(table.ids)):
+        if table.file_name(i) in links:
             check_inside(root, table.image_path(i), where=table.where(i))
+
+
+def _find_links(table: SplitTable) -> set[str]:
+    subfolders = sorted({os.path.dirname(name) for name in table.files or ()})
+    links = set()
+    for sub in subfolders or [""]:
+        scan = scan_folder(table.folder / sub, include_hidden=True)
+        links.update(os.path.join(sub, name) if sub else name for name in scan.links)
+    return links
 
 
 def _parse_rows(csv_path: Path, text: str, *, labeled: bool) -> tuple[list[str], list[int], list[int]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import combinations
 
-from cnntune.data._dataset import Dataset
+from cnntune.data._dataset import Dataset, Split
 
 _EXAMPLES = 3  # ids named in a leak warning
 
@@ -19,6 +19,8 @@ def data_warnings(dataset: Dataset) -> list[str]:
     if empty:
         lines.append(f"no train images of class {', '.join(empty)}")
     for first, second in combinations(dataset.splits, 2):
+        if dataset.layout == "arrays" and (_positional(first) or _positional(second)):
+            continue  # ids defaulted to 0..N-1 name places in an array, not images: every split shares them
         shared = sorted(set(first.ids) & set(second.ids))
         if shared:
             shown = ", ".join(repr(i) for i in shared[:_EXAMPLES]) + (", ..." if len(shared) > _EXAMPLES else "")
@@ -27,3 +29,7 @@ def data_warnings(dataset: Dataset) -> list[str]:
                 f"scores on {second.name} are not honest"
             )
     return lines
+
+
+def _positional(split: Split) -> bool:
+    return split.ids == tuple(str(i) for i in range(len(split)))
