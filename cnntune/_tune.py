@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from cnntune._result import TuneResult
 
 ResumeHint = "Run the same call again to resume."
+ARRAYS_STUDY = "arrays"  # the study of numpy arrays when no name is given (a folder's is its name)
 
 
 def tune(
@@ -51,7 +52,8 @@ def tune(
     force: bool = False,
     cache_dir: str | Path | None = None,
     progress: bool = True,
-    **logging: Any,
+    tensorboard: str | Path | None = None,
+    mlflow: str | None = None,
 ) -> TuneResult:
     """Runs or resumes a search and returns where its study stands.
 
@@ -65,7 +67,7 @@ def tune(
         budget: seconds (or "90m", "2h") for the whole call; trials are priced before training.
         space: a TOML search space file; None = the study's, or the packaged default.
         storage: SQLAlchemy URL; None = `sqlite:///tune.db` in the current folder.
-        study: study name; None = the data folder's name.
+        study: study name; None = the data folder's name ("arrays" for numpy arrays).
         model: your own `build(params, input_shape, n_classes) -> keras.Model`, or its
             import path "module:function"; `space` then names its parameters.
         timeout, patience, sampler, pruner, seed, channels, mixed_precision, jit_compile,
@@ -73,7 +75,8 @@ def tune(
         layout: "auto", "competition", "folders" or "arrays" (how `data` is laid out).
         cache_dir: decoded images and staged arrays; None = `~/.cache/cnntune`.
         progress: draw the live view (in Jupyter too); False prints nothing.
-        **logging: `tensorboard=DIR`, `mlflow=URI` where installed (see the README).
+        tensorboard: write each trial's per-epoch scalars to `tensorboard/trial-<n>`.
+        mlflow: log each finished trial as a run to this MLflow tracking URI (`cnntune[mlflow]`).
 
     Returns:
         A `TuneResult`: the study, the best params, the kept model, `export` and `predict`.
@@ -91,7 +94,9 @@ def tune(
     from cnntune.storage import DEFAULT_STORAGE
 
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    data_dir = _data_folder(data, cache, layout)
+    data_dir = _data_folder(data, cache)
+    if study is None and isinstance(data, tuple | list):
+        study = ARRAYS_STUDY  # not the staged folder's content hash
     if callable(model) and (workers > 1 or isolate) and getattr(model, "__module__", "") == "__main__":
         raise SearchError(
             "model: a function defined in a notebook or script runs only in this process; "
@@ -100,6 +105,7 @@ def tune(
     # Left out (None) means the one owner's default: TrainingSettings and SearchSettings hold them.
     training = TrainingSettings(
         seed=seed,
+        layout=layout,
         mixed_precision=mixed_precision,
         model_function=model if model is None or isinstance(model, str) else model_function_path(model),
         **_given(max_epochs=max_epochs, patience=patience, channels=channels, jit_compile=jit_compile),
@@ -126,7 +132,8 @@ def tune(
         started=started,
         artifacts=artifacts,
         keep_top=keep_top,
-        **logging,
+        tensorboard=tensorboard,
+        mlflow=mlflow,
     )
     if not progress:
         with stop_signals():  # a silent search still stops gracefully; the interrupt comes out as it is
@@ -145,7 +152,7 @@ def _given(**values: Any) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value is not None}
 
 
-def _data_folder(data: Any, cache_dir: Path, layout: str) -> Path | None:
+def _data_folder(data: Any, cache_dir: Path) -> Path | None:
     """Every form `data` takes becomes a folder, so worker processes and resumes can read it again."""
     from cnntune.data import Dataset
 

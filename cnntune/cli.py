@@ -147,9 +147,19 @@ def data() -> None:
     """
 
 
+layout_option = click.option(
+    "--layout",
+    default=TRAINING.layout,
+    show_default=True,
+    help="How the data folder is laid out: auto, competition (CSVs + <id>.png), folders "
+    "(<split>/<class>/*.png) or arrays (train.npz + validation.npz).",
+)
+
+
 @data.command("check")
 @click.argument("data_dir", type=click.Path(path_type=Path))
 @channels_option
+@layout_option
 @click.option(
     "--classes",
     "num_classes",
@@ -158,14 +168,14 @@ def data() -> None:
     help="Number of classes (default: from train labels).",
 )
 @cache_dir_option
-def data_check(data_dir: Path, channels: str, num_classes: int | None, cache_dir: Path) -> None:
+def data_check(data_dir: Path, channels: str, layout: str, num_classes: int | None, cache_dir: Path) -> None:
     """Validate a data set and print a summary.
 
     DATA_DIR's CSVs and images are checked, and the image cache is filled.
     """
     from cnntune.data import check_data, format_summary
 
-    summary = check_data(data_dir, channels=channels, num_classes=num_classes, cache_dir=cache_dir)
+    summary = check_data(data_dir, layout=layout, channels=channels, num_classes=num_classes, cache_dir=cache_dir)
     click.echo(format_summary(summary))
 
 
@@ -297,14 +307,41 @@ def space_init(file: Path, force: bool, demo: bool) -> None:
 # ----------------------------------------------------------------------------- search
 
 
+def logging_options(command):
+    """--tensorboard / --mlflow: this run's trial logging (not recorded in the study; a worker passes its own)."""
+    command = click.option(
+        "--mlflow",
+        "mlflow_uri",
+        default=None,
+        metavar="URI",
+        help="Log each trial as a run in this MLflow tracking store, e.g. sqlite:///mlflow.db (cnntune[mlflow]).",
+    )(command)
+    return click.option(
+        "--tensorboard",
+        "tensorboard_dir",
+        type=click.Path(path_type=Path),
+        default=None,
+        metavar="DIR",
+        help="Write each trial's per-epoch scalars to DIR/trial-N for `tensorboard --logdir DIR`.",
+    )(command)
+
+
 @cli.command("start")
 @click.option(
     "--data",
     "data_dir",
     type=click.Path(path_type=Path),
     default=None,
-    help="Data folder in the competition layout (default: the demo set, synthesized once into the cache folder).",
+    help="Data folder (see --layout) or, with --validation-data, a train .npz file "
+    "(default: the demo set, synthesized once into the cache folder).",
 )
+@click.option(
+    "--validation-data",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The validation .npz (keys x, y) that goes with --data TRAIN.npz.",
+)
+@layout_option
 @click.option(
     "--trials",
     type=click.IntRange(min=1),
@@ -457,10 +494,13 @@ def space_init(file: Path, force: bool, demo: bool) -> None:
     show_default=True,
     help="KerasTuner's oracle (with --engine keras-tuner; its folder lives in the cache folder).",
 )
+@logging_options
 @heartbeat_options
 @cache_dir_option
 def start(
     data_dir,
+    validation_data,
+    layout,
     trials,
     more,
     timeout,
@@ -488,6 +528,8 @@ def start(
     force,
     engine,
     kt_algorithm,
+    tensorboard_dir,
+    mlflow_uri,
     heartbeat_interval,
     grace_period,
     max_retry,
@@ -521,10 +563,12 @@ def start(
         mixed_precision=mixed_precision,
         jit_compile=jit_compile,
         model_function=model_function,
+        layout=layout,
     )
     with watched_search("Resume with the same command.") as view:
         summary = run_search(
             data_dir=data_dir,
+            validation_data=validation_data,
             cache_dir=cache_dir,
             storage_url=storage_url,
             study_name=study_name,
@@ -548,6 +592,8 @@ def start(
             artifacts=artifacts,
             keep_top=keep_top,
             more=more,
+            tensorboard=tensorboard_dir,
+            mlflow=mlflow_uri,
         )
     click.echo(search_summary_text(summary))  # the result: stdout (progress went to stderr)
     if export_to is not None:
@@ -584,6 +630,7 @@ def _export(summary, storage_url: str, out: Path, *, force: bool, cache_dir: Pat
 )
 @timeout_option
 @click.option("--isolate", is_flag=True, help="Train each trial in a child process.")
+@logging_options
 @heartbeat_options
 @cache_dir_option
 def worker(
@@ -593,6 +640,8 @@ def worker(
     trials,
     timeout,
     isolate,
+    tensorboard_dir,
+    mlflow_uri,
     heartbeat_interval,
     grace_period,
     max_retry,
@@ -615,6 +664,8 @@ def worker(
             isolate=isolate,
             heartbeat=_heartbeat(heartbeat_interval, grace_period, max_retry),
             reporter=view,
+            tensorboard=tensorboard_dir,
+            mlflow=mlflow_uri,
         )
     click.echo(search_summary_text(summary))  # the result: stdout (progress went to stderr)
 
@@ -774,7 +825,7 @@ def export_best(
     "data_dir",
     type=click.Path(path_type=Path),
     default=None,
-    help="Data folder in the competition layout; only --split's CSV and images are read "
+    help="Data folder laid out as the study's was; only --split's CSV and images are read "
     "(default: the one recorded in the model's cnntune.json).",
 )
 @click.option(
@@ -1007,7 +1058,7 @@ def baseline(data_dir: Path, channels: str, max_train: int, study_name, storage_
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """The CLI proper; `cnntune._entry.main` (the `tune` script) calls it once stop signals are caught."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
     cli(prog_name="tune")
 

@@ -277,3 +277,34 @@ def test_space_with_a_byte_order_mark_loads(work):
 
     (work / "space.toml").write_bytes("\ufeff".encode() + INT_PARAM.encode())
     assert load_space(work / "space.toml").names == ("depth",)
+
+
+def _immutable(path: Path) -> bool:
+    """Sets the immutable flag (root ignores permissions, not this); False where chattr cannot."""
+    import subprocess
+
+    return subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode == 0
+
+
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_start_on_a_read_only_sqlite_store_is_one_error_before_the_data_is_read(work, what):
+    """10: an immutable SQLite file was a 120-line traceback after the data had been loaded."""
+    import subprocess
+
+    import optuna
+
+    folder = work / "ro"
+    folder.mkdir()
+    optuna.create_study(study_name="s", storage=f"sqlite:///{folder / 'tune.db'}")
+    target = folder / "tune.db" if what == "file" else folder
+    if not _immutable(target):
+        pytest.skip("chattr +i needs root with CAP_LINUX_IMMUTABLE")
+    try:
+        argv = ["start", "--data", str(work / "data"), "--storage", f"sqlite:///{folder / 'tune.db'}"]
+        result = CliRunner().invoke(cli, [*argv, "--cache-dir", str(work / "cache")], catch_exceptions=False)
+    finally:
+        subprocess.run(["chattr", "-i", str(target)], check=True)
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.strip().splitlines()
+    assert "read-only" in line
+    assert not (work / "cache").exists()  # refused before the data was decoded

@@ -154,7 +154,7 @@ def _kept(
     printer(f"loaded {len(members)} kept model(s): " + ", ".join(f"trial #{m.trial}" for m in members))
     folder = _data_folder(study.study_name, metadata, data_dir)
     num_classes = int(members[0].model.output_shape[-1])
-    validation = load_validation(folder, members[0].model, metadata.settings.get("channels", "auto"), num_classes)
+    validation = load_validation(folder, members[0].model, metadata, num_classes)
     return _Source(
         members, validation, num_classes, folder, metadata.data_fingerprint, model_channels(members[0].model)
     )
@@ -254,7 +254,10 @@ def _data_folder(study_name: str, metadata: Any, data_dir: Path | None) -> Path:
 def _study_data(study_name: str, metadata: Any, data_dir: Path | None, cache_dir: Path | None) -> Dataset:
     """The study's data set, loaded with its channels setting and checked against its fingerprint."""
     folder = _data_folder(study_name, metadata, data_dir)
-    dataset = load_dataset(folder, channels=metadata.settings.get("channels", "auto"), cache_dir=cache_dir)
+    settings = metadata.settings
+    dataset = load_dataset(
+        folder, layout=settings.get("layout", "auto"), channels=settings.get("channels", "auto"), cache_dir=cache_dir
+    )
     if dataset.fingerprint != metadata.data_fingerprint:
         raise DataError(
             f"{folder}: not the data study {study_name!r} was run on (fingerprint {dataset.fingerprint[:12]}, "
@@ -289,6 +292,8 @@ def _record(
         "data_fingerprint": source.fingerprint,
         "data_dir": str(Path(source.data_dir).absolute()),
         "num_classes": source.num_classes,
+        "class_names": list(metadata.class_names) or None,  # the label of class k; None = k itself
+        "layout": metadata.settings.get("layout", "auto"),
         "input_shape": [height, width, depth],
         "channels": source.channels,
         "channels_option": metadata.settings.get("channels", "auto"),

@@ -114,19 +114,25 @@ def model_channels(model: Any) -> str:
     return "rgb" if depth == 3 else "rgba"
 
 
-def load_validation(folder: Path, model: Any, channels_option: str, num_classes: int) -> Split:
-    """The validation split of `folder`, decoded as the model takes it; no other split is read."""
+def load_validation(folder: Path, model: Any, metadata: StudyMetadata, num_classes: int) -> Split:
+    """The validation split of `folder`, decoded as the model takes it; no other split is read.
+
+    Laid out as the study's data was, and labelled by the study's class names (a validation
+    split lacking a class must not shift the others' labels).
+    """
     height, width = int(model.input_shape[1]), int(model.input_shape[2])
     split = load_split(
         folder,
         "validation",
         channels=model_channels(model),
         labeled=True,
+        layout=metadata.settings.get("layout", "auto"),
+        class_names=tuple(metadata.class_names) or None,
         size=(width, height),
-        alpha_allowed=channels_option == "rgb",
+        alpha_allowed=metadata.settings.get("channels", "auto") == "rgb",
         size_source="the size the model takes",
     )
-    check_labels(split, num_classes, folder / "validation.csv")
+    check_labels(split, num_classes, folder / "validation")
     return split
 
 

@@ -30,6 +30,8 @@ class ModelManifest:
     channels: str  # resolved: rgb or rgba
     input_shape: tuple[int, int, int]
     num_classes: int
+    class_names: tuple[str, ...] | None = None  # predictions are written as these names
+    layout: str = "auto"  # of the study's data folder, to read its splits the same way
 
 
 def versions() -> dict[str, str]:
@@ -96,7 +98,20 @@ def read_manifest(model_dir: Path) -> ModelManifest:
         channels=_field(record, path, "channels", str),
         input_shape=(shape[0], shape[1], shape[2]),
         num_classes=_field(record, path, "num_classes", int),
+        class_names=_class_names(record, path),
+        layout=str(record.get("layout") or "auto"),  # exports older than layouts were competition folders
     )
+
+
+def _class_names(record: dict[str, Any], path: Path) -> tuple[str, ...] | None:
+    names = record.get("class_names")
+    if names is None:
+        return None
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ExportError(f"{path}: 'class_names' must be a list of strings, but got {names!r:.80}")
+    if len(names) != record.get("num_classes"):
+        raise ExportError(f"{path}: {len(names)} class_names for num_classes {record.get('num_classes')!r}")
+    return tuple(names)
 
 
 def _field(record: dict[str, Any], path: Path, key: str, kind: type) -> Any:

@@ -70,7 +70,7 @@ def predict(
         raise ExportError(
             f"{manifest.saved_model}: returned shape {probs.shape}, expected ({len(images)}, {manifest.num_classes})"
         )
-    return _write_csv(out, images.ids, probs, proba=proba)
+    return _write_csv(out, images.ids, probs, proba=proba, class_names=manifest.class_names)
 
 
 def _images(manifest: ModelManifest, data_dir: Path | None, images_dir: Path | None, split: str) -> Split:
@@ -95,11 +95,16 @@ def _images(manifest: ModelManifest, data_dir: Path | None, images_dir: Path | N
     if not folder.is_dir():
         hint = "--data" if data_dir is not None else f"the data folder {manifest.path} records; pass --data or --images"
         raise DataError(f"{folder}: data folder does not exist ({hint})")
-    return load_split(folder, split, labeled=False, **options)
+    return load_split(folder, split, labeled=False, layout=manifest.layout, **options)
 
 
-def _write_csv(out: Path, ids: tuple[str, ...], probs: np.ndarray, *, proba: bool) -> Path:
-    """Writes beside `out` first, then renames: a crash never leaves half a submission."""
+def _write_csv(
+    out: Path, ids: tuple[str, ...], probs: np.ndarray, *, proba: bool, class_names: tuple[str, ...] | None = None
+) -> Path:
+    """Writes beside `out` first, then renames: a crash never leaves half a submission.
+
+    With `class_names` (class-per-folder data) the label column holds the class's name.
+    """
     labels = np.argmax(probs, axis=1)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
     try:
@@ -108,7 +113,7 @@ def _write_csv(out: Path, ids: tuple[str, ...], probs: np.ndarray, *, proba: boo
             writer.writerow(["image_id", "label", *(f"p{k}" for k in range(probs.shape[1]) if proba)])
             for image_id, label, row in zip(ids, labels, probs, strict=True):
                 extra = [f"{p:.6f}" for p in row] if proba else []
-                writer.writerow([image_id, int(label), *extra])
+                writer.writerow([image_id, int(label) if class_names is None else class_names[label], *extra])
         os.chmod(tmp, user_mode(0o666))  # mkstemp makes it 0600
         os.replace(tmp, out)
     except BaseException:

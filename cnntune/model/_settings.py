@@ -27,6 +27,7 @@ class TrainingSettings:
     plateau_factor: float = 0.5  # the LR multiplies by this on a plateau
     seed: int | None = None  # seeds Python, NumPy and TensorFlow (and the sampler); reproducible on a CPU
     channels: str = "auto"  # rgb | rgba | auto (alpha kept when the PNGs carry it)
+    layout: str = "auto"  # how the data folder is laid out: auto | competition | folders | arrays (cnntune.data)
     mixed_precision: bool = False  # float16 compute with float32 variables; worth it on GPUs only
     jit_compile: str = "auto"  # XLA: auto (Keras decides: on for GPUs) | on | off
     model_function: str | None = None  # "module:function" building the user's model; None = cnntune's CNN

@@ -37,6 +37,7 @@ from typing import Any
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # SIGHUP: the terminal went away
 # Process-wide, like the signals it records; only `stop_signals` sets and clears it.
 _stop_request: list[str] = []
+_deferring: list[bool] = []  # non-empty inside `signals_deferred`
 
 
 @contextlib.contextmanager
@@ -76,6 +77,23 @@ def _quiet_interrupts(hook: Any) -> Any:
     return quiet
 
 
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Within the block, a stop signal is recorded but not raised; it is raised when the block ends.
+
+    For the few steps between creating a trial in the store and holding it where an
+    interrupt marks it FAIL. (Blocking the signal in the OS would not do: the kernel
+    hands a process's signal to any thread not blocking it, TensorFlow's among them.)
+    Only `stop_signals`' handler defers; outside it this changes nothing.
+    """
+    _deferring.append(True)
+    try:
+        yield
+    finally:
+        _deferring.pop()
+    raise_if_stop_requested()
+
+
 def raise_if_stop_requested() -> None:
     """Raises KeyboardInterrupt if a stop signal came, even one whose interrupt was swallowed."""
     if _stop_request:
@@ -112,4 +130,5 @@ def interruption_reason(exc: KeyboardInterrupt) -> str:
 def _request_stop(signum: int, frame: FrameType | None) -> None:
     name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
     _stop_request.append(name)
-    raise KeyboardInterrupt(name)
+    if not _deferring:
+        raise KeyboardInterrupt(name)

@@ -20,6 +20,7 @@ from cnntune.errors import TrialFailed
 from cnntune.model import HParams, TrainingSettings
 from cnntune.search._budget_plan import BudgetPlan
 from cnntune.search._interrupts import stop_signals
+from cnntune.search._logging import NO_LOGGING, LoggingSettings
 from cnntune.search._reporter import Reporter, SilentReporter
 from cnntune.search._settings import SearchSettings, record_settings
 from cnntune.search.trial import FAIL_REASON, interruption_reason
@@ -40,6 +41,7 @@ class _Job:
     cache_dir: str
     settings: dict[str, Any]  # search and training settings, as the study records them
     plan: BudgetPlan  # the parent's budget and deadline (one monotonic clock per machine)
+    log_to: LoggingSettings  # the run's --tensorboard: the child trains, so the child writes
 
 
 class IsolatedObjective:
@@ -56,6 +58,7 @@ class IsolatedObjective:
         training: TrainingSettings,
         reporter: Reporter | None = None,
         plan: BudgetPlan = BudgetPlan(None, calibrate=False),
+        log_to: LoggingSettings = NO_LOGGING,
     ) -> None:
         self.storage_url = storage_url
         self.data_dir = data_dir
@@ -64,6 +67,7 @@ class IsolatedObjective:
         self.settings = settings
         self.training = training
         self.plan = plan
+        self.log_to = log_to
         self.reporter = reporter or SilentReporter()
 
     def __call__(self, trial: Any) -> float:
@@ -82,6 +86,7 @@ class IsolatedObjective:
             cache_dir=str(self.cache_dir),
             settings=record_settings(self.settings, self.training),
             plan=self.plan,
+            log_to=self.log_to,
         )
         context = multiprocessing.get_context("spawn")
         receiver, sender = context.Pipe(duplex=False)
@@ -155,7 +160,7 @@ def _train_in_child(job: _Job, sender: Any) -> None:
         pruner=make_pruner(settings.pruner, training.max_epochs),
     )
     trial = optuna.trial.Trial(study, job.trial_id)  # public constructor; the id is `_trial_id` (see _loop)
-    dataset = load_dataset(job.data_dir, channels=training.channels, cache_dir=job.cache_dir)
+    dataset = load_dataset(job.data_dir, layout=training.layout, channels=training.channels, cache_dir=job.cache_dir)
     pricer = make_pricer(dataset, training, job.plan, Path(job.cache_dir), study)
     try:
         value = train_trial(
@@ -167,6 +172,7 @@ def _train_in_child(job: _Job, sender: Any) -> None:
             pricer=pricer,
             budget=job.plan.budget,
             keeper=make_keeper(study),
+            callbacks=job.log_to.keras_callbacks(trial.number),
         )
         sender.send(("complete", value))
     except optuna.TrialPruned as exc:

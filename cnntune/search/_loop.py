@@ -24,11 +24,11 @@ from __future__ import annotations
 import contextlib
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from cnntune.errors import CnnTuneError, SearchError, TrialFailed
-from cnntune.search._interrupts import interruption_reason, raise_if_stop_requested
+from cnntune.search._interrupts import interruption_reason, raise_if_stop_requested, signals_deferred
 from cnntune.search._keeper import NO_KEEPER, ModelKeeper, NoKeeper
 from cnntune.search._reporter import Reporter
 from cnntune.search.trial import (
@@ -55,6 +55,7 @@ def run_trials(
     timeout: float | None = None,
     deadline: float | None = None,
     keeper: ModelKeeper | NoKeeper = NO_KEEPER,
+    callbacks: Sequence[Callable[[Any, Any], None]] = (),
 ) -> int:
     """Runs trials until the study has `target` finished (COMPLETE or PRUNED, not skipped) trials.
 
@@ -68,6 +69,8 @@ def run_trials(
         deadline: a `time.monotonic()` instant after which no trial is claimed
             (`--budget`; the running trial itself stops there through its callbacks).
         keeper: after each COMPLETE trial, evicts the kept models that fell out of its top K.
+        callbacks: called as `study.optimize` calls its own, `(study, frozen_trial)`, for each
+            trial this worker tells the study (COMPLETE, PRUNED or FAIL); `--mlflow` is one.
 
     Returns:
         The number of trials this worker ran.
@@ -77,17 +80,28 @@ def run_trials(
     failures_in_a_row = 0
     while _time_left(started, timeout, deadline):
         raise_if_stop_requested()
-        claim = _claim(study, storage, target)
-        if claim is _DONE:
-            break
-        if claim is None:
-            time.sleep(WAIT_SECONDS)
-            continue
-        frozen = _run_one(study, storage, claim, objective, reporter)
+        claim = None
+        try:
+            # A signal between `study.ask` and the objective's own handler would leave the trial
+            # RUNNING (seen once in 34 stress runs): it is held until the claim is known here.
+            with signals_deferred():
+                claim = _claim(study, storage, target)
+            if claim is _DONE:
+                break
+            if claim is None:
+                time.sleep(WAIT_SECONDS)
+                continue
+            frozen = _run_one(study, storage, claim, objective, reporter)
+        except KeyboardInterrupt as exc:
+            if claim is not None and claim is not _DONE:
+                _fail_interrupted(study, claim, exc, reporter, only_if_running=True)
+            raise
         ran += 1
         if frozen.state.name == "COMPLETE":
             keeper.evict(study)
         reporter.trial_finished(frozen, best_trial_or_none(study), count_finished(study))
+        for callback in callbacks:
+            callback(study, frozen)
         if frozen.user_attrs.get(SKIPPED) == OUT_OF_TIME:
             break  # nothing more can start inside the budget
         failures_in_a_row = failures_in_a_row + 1 if frozen.state.name == "FAIL" else 0
@@ -95,6 +109,33 @@ def run_trials(
             reason = frozen.user_attrs.get(FAIL_REASON, "unknown")
             raise SearchError(f"{failures_in_a_row} trials in a row failed; the last because: {reason}")
     return ran
+
+
+def _fail_interrupted(
+    study: Any, trial: Any, exc: KeyboardInterrupt, reporter: Reporter, *, only_if_running: bool = False
+) -> None:
+    """Marks an interrupted trial FAIL with its reason, and tells the reporter what the store holds.
+
+    Nothing here may stop the interrupt: if the store cannot take the FAIL now, the
+    trial's heartbeat goes stale and the next worker fails it.
+    """
+    from optuna.trial import TrialState
+
+    def state() -> Any:
+        return study.get_trials(deepcopy=False)[trial.number].state
+
+    with contextlib.suppress(Exception):
+        if only_if_running and state() != TrialState.RUNNING:
+            return  # the objective's handler told the study already
+    with contextlib.suppress(Exception):
+        if FAIL_REASON not in trial.user_attrs:
+            trial.set_user_attr(FAIL_REASON, interruption_reason(exc))
+    marked = False
+    with contextlib.suppress(Exception):
+        study.tell(trial, state=TrialState.FAIL)
+        marked = state() == TrialState.FAIL
+    with contextlib.suppress(Exception):  # what the user is told must be what the store holds
+        reporter.trial_interrupted(trial.number, marked)
 
 
 def _time_left(started: float, timeout: float | None, deadline: float | None) -> bool:
@@ -143,20 +184,12 @@ def _run_one(study: Any, storage: Any, trial: Any, objective: Callable[[Any], fl
         state = TrialState.PRUNED
     except TrialFailed:
         state = TrialState.FAIL
-    except (CnnTuneError, KeyboardInterrupt) as exc:
-        # The interrupt must get through even if the store cannot take the FAIL
-        # now; the trial's heartbeat then goes stale and the next worker fails it.
-        marked = False
-        if isinstance(exc, KeyboardInterrupt):  # also when it came before training began (sampling, pricing)
-            with contextlib.suppress(Exception):
-                if FAIL_REASON not in trial.user_attrs:
-                    trial.set_user_attr(FAIL_REASON, interruption_reason(exc))
+    except KeyboardInterrupt as exc:  # also when it came before training began (sampling, pricing)
+        _fail_interrupted(study, trial, exc, reporter)
+        raise
+    except CnnTuneError:
         with contextlib.suppress(Exception):
             study.tell(trial, state=TrialState.FAIL)
-            marked = study.get_trials(deepcopy=False)[trial.number].state == TrialState.FAIL
-        if isinstance(exc, KeyboardInterrupt):
-            with contextlib.suppress(Exception):  # what the user is told must be what the store holds
-                reporter.trial_interrupted(trial.number, marked)
         raise
     except Exception as exc:  # an unforeseen error fails this trial, not the search
         trial.set_user_attr(FAIL_REASON, describe_failure(exc))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cnntune.model import HParams, TrainingSettings
+from cnntune.search._logging import NO_LOGGING, LoggingSettings
 from cnntune.search._reporter import Reporter, SilentReporter
 from cnntune.search.trial import train_trial
 from cnntune.spaces import Space, suggest_params
@@ -25,6 +26,7 @@ class TrialObjective:
     With a `pricer` each built model is priced before its first step (and skipped when too
     costly for the `budget`); the trial's measured epochs then refine the pricer's time model.
     With a `keeper` each COMPLETE trial's model is kept in the study's model store.
+    `log_to` adds the run's Keras logging callbacks (`--tensorboard`) to each trial.
     """
 
     def __init__(
@@ -37,6 +39,7 @@ class TrialObjective:
         pricer: TrialPricer | None = None,
         budget: Budget | None = None,
         keeper: ModelKeeper | NoKeeper | None = None,
+        log_to: LoggingSettings = NO_LOGGING,
     ) -> None:
         self.dataset = dataset
         self.space = space
@@ -45,6 +48,7 @@ class TrialObjective:
         self.pricer = pricer
         self.budget = budget
         self.keeper = keeper
+        self.log_to = log_to
 
     def __call__(self, trial: Any) -> float:
         params = suggest_params(trial, self.space)
@@ -59,4 +63,5 @@ class TrialObjective:
             pricer=self.pricer,
             budget=self.budget,
             keeper=self.keeper,
+            callbacks=self.log_to.keras_callbacks(trial.number),
         )

@@ -16,6 +16,7 @@ from typing import Any
 from cnntune.errors import SearchError
 from cnntune.model import TrainingSettings
 from cnntune.search._budget_plan import DEFAULT_TRIAL_SHARE, BudgetPlan
+from cnntune.search._logging import check_logging, open_tracking_store
 from cnntune.search._loop import run_trials
 from cnntune.search._reporter import Reporter, SilentReporter
 from cnntune.search._settings import SearchSettings, check_engine
@@ -34,6 +35,7 @@ from cnntune.storage import (
     HeartbeatSettings,
     best_trial_or_none,
     check_same_data,
+    check_writable,
     default_artifacts,
     mask_url,
     open_storage,
@@ -95,11 +97,18 @@ def run_search(
     artifacts: str | None = None,
     keep_top: int | None = None,
     more: int | None = None,
+    validation_data: Path | None = None,
+    tensorboard: str | Path | None = None,
+    mlflow: str | None = None,
 ) -> SearchSummary:
     """Creates or resumes a study and runs trials until `trials` have finished, or the budget is spent.
 
     Args:
-        data_dir: a folder in the competition layout; None = the demo set in `cache_dir`.
+        data_dir: a data folder (competition layout, class per folder, or train.npz +
+            validation.npz; `training.layout` says which, or "auto"), or with `validation_data`
+            a train .npz file; None = the demo set in `cache_dir`.
+        validation_data: the validation .npz file beside a train .npz `data_dir`; both are
+            staged (linked or copied) into `cache_dir`, so workers read one folder.
         cache_dir: decoded-image cache and demo data set.
         storage_url: SQLAlchemy URL of the study store.
         study_name: None = the data folder's name.
@@ -133,6 +142,10 @@ def run_search(
             the study's recorded store, or beside an SQLite file for a new study.
         keep_top: how many of the best trials' models stay kept; None = the study's, or
             `DEFAULT_KEEP_TOP`; 0 keeps none.
+        tensorboard: a folder where each trial writes its per-epoch scalars, in trial-<n>/ (this
+            run's option, not recorded in the study).
+        mlflow: an MLflow tracking URI (the `mlflow` extra): one run per trial, with its params
+            and val_accuracy, in the experiment named after the study.
     """
     from cnntune.data import data_warnings, demo_data_dir, load_dataset
 
@@ -153,6 +166,7 @@ def run_search(
             "TensorFlow process; pass at most that, or --force"
         )
     _check_timeout(timeout)
+    check_writable(storage_url)
     if study_name is not None and not study_name.strip():
         raise SearchError("--study must not be empty (leave it out for the data folder's name)")
     if study_name is not None and len(study_name) > MAX_STUDY_NAME:
@@ -169,6 +183,9 @@ def run_search(
             raise SearchError("--artifacts needs --engine optuna (KerasTuner keeps its weights in its project folder)")
         models = ModelStore(None, None, "")
     check_engine(engine, kt_algorithm, workers=workers, isolate=isolate)
+    log_to = check_logging(tensorboard=tensorboard, mlflow=mlflow)
+    if engine != "optuna" and (tensorboard is not None or mlflow is not None):
+        raise SearchError("--tensorboard and --mlflow need --engine optuna")
     if budget is not None and engine != "optuna":
         raise SearchError("--budget needs --engine optuna (KerasTuner's oracle cannot skip a trial it sized)")
     plan = BudgetPlan.starting_now(
@@ -185,12 +202,16 @@ def run_search(
         _check_model_function(training, space_file, engine)
     if space_file is not None:  # a bad space fails before the cache, the store or a study exist
         check_space_file(space_file, packaged_space, model_params=training.model_function is not None)
+    if validation_data is not None:  # --data train.npz --validation-data val.npz: staged as one arrays folder
+        study_name = study_name or Path(data_dir or ".").resolve().parent.name
+        data_dir = _staged_npz(cache_dir, data_dir, validation_data)
     data_dir = Path(data_dir) if data_dir is not None else demo_data_dir(cache_dir)
     study_name = study_name or data_dir.resolve().name
-    dataset = load_dataset(data_dir, channels=training.channels, cache_dir=cache_dir)
+    dataset = load_dataset(data_dir, layout=training.layout, channels=training.channels, cache_dir=cache_dir)
     reporter.data_warned(data_warnings(dataset))
     if training.model_function is not None and space_file is not None:
         _build_model_once(training.model_function, space_file, dataset)
+    open_tracking_store(log_to)  # a bad --mlflow leaves no study behind
     storage = open_storage(storage_url, heartbeat)
     opened = open_study(
         storage,
@@ -204,11 +225,14 @@ def run_search(
         default_space=packaged_space,
         warm_start=warm_start and engine == "optuna",  # KerasTuner's oracle would leave them WAITING
         models=models,
+        class_names=dataset.class_names,
     )
     if more is not None:
         trials = count_finished(opened.study) + more
     write_target(opened.study, trials)
-    job = WorkerJob(storage_url, study_name, str(data_dir), str(cache_dir), trials, timeout, heartbeat, isolate, plan)
+    job = WorkerJob(
+        storage_url, study_name, str(data_dir), str(cache_dir), trials, timeout, heartbeat, isolate, plan, log_to
+    )
     reporter.search_started(study_name, trials, count_finished(opened.study), mask_url(storage_url))
     reporter.budget_started(plan.budget)
     try:
@@ -245,29 +269,38 @@ def run_worker(
     isolate: bool = False,
     reporter: Reporter | None = None,
     calibrate: bool = True,
+    tensorboard: str | Path | None = None,
+    mlflow: str | None = None,
 ) -> SearchSummary:
     """Joins an existing study from any machine and runs its trials until its target.
 
     The space and settings come from the study; the data must have the study's
     fingerprint (the recorded data folder is used when `data_dir` is None). With
     `calibrate`, trials are priced as `run_search` prices them (no budget here:
-    `--timeout` bounds a joining worker).
+    `--timeout` bounds a joining worker). `tensorboard` and `mlflow` are this worker's own,
+    as in `run_search`.
     """
     from cnntune.data import load_dataset
 
     _check_timeout(timeout)
+    log_to = check_logging(tensorboard=tensorboard, mlflow=mlflow)
     reporter = reporter or SilentReporter()
     storage = open_storage(storage_url, heartbeat, must_exist=True)  # a mistyped path must not become a store
     opened = join_study(storage, study_name, sampler_seed_offset=_worker_seed_offset())
     recorded = recorded_metadata(opened.study)
     data_dir = Path(data_dir) if data_dir is not None else Path(recorded.data_dir)
-    dataset = load_dataset(data_dir, channels=opened.training.channels, cache_dir=cache_dir)
+    dataset = load_dataset(
+        data_dir, layout=opened.training.layout, channels=opened.training.channels, cache_dir=cache_dir
+    )
     check_same_data(study_name, recorded, dataset.fingerprint, remedy="pass --data with the study's data")
     target = trials or read_target(opened.study)
     if target is None:
         raise SearchError(f"study {study_name!r} has no recorded --trials target; pass --trials")
     plan = BudgetPlan(None, calibrate=calibrate)
-    job = WorkerJob(storage_url, study_name, str(data_dir), str(cache_dir), target, timeout, heartbeat, isolate, plan)
+    open_tracking_store(log_to)
+    job = WorkerJob(
+        storage_url, study_name, str(data_dir), str(cache_dir), target, timeout, heartbeat, isolate, plan, log_to
+    )
     reporter.search_started(study_name, target, count_finished(opened.study), mask_url(storage_url))
     try:
         ran = _run_here(opened, dataset, job, reporter)
@@ -290,6 +323,7 @@ def _run_here(opened: OpenStudy, dataset: Any, job: WorkerJob, reporter: Reporte
         timeout=job.timeout,
         deadline=job.plan.deadline,
         keeper=keeper,
+        callbacks=job.log_to.study_callbacks(),
     )
 
 
@@ -314,6 +348,14 @@ def _build_model_once(model_function: str, space_file: Path, dataset: Any) -> No
 
     params = HParams.from_params(load_space(space_file).first_values(), model_params=True).params_for_model()
     check_model_function(model_function, params, dataset.image_shape, dataset.num_classes)
+
+
+def _staged_npz(cache_dir: Path, train: Path | None, validation: Path) -> Path:
+    from cnntune.data import stage_npz_files
+
+    if train is None or Path(train).suffix != ".npz":
+        raise SearchError(f"--validation-data goes with --data TRAIN.npz, but --data is {train or 'not given'}")
+    return stage_npz_files(cache_dir, Path(train), Path(validation))
 
 
 def _check_timeout(timeout: float | None) -> None:

@@ -72,6 +72,7 @@ def open_study(
     default_space: str = "default",
     warm_start: bool = True,
     models: ModelStore = ModelStore(),
+    class_names: tuple[str, ...] | None = None,
 ) -> OpenStudy:
     """Creates the study, or resumes it after checking data, space and settings.
 
@@ -80,6 +81,7 @@ def open_study(
     uses when `space_file` is None. A new study with `warm_start` gets the
     recipes its space can express as its first trials (`_warm_start`). `models` says
     where trained models are kept; a resumed study keeps its own unless `force`.
+    `class_names` (class-per-folder data) are recorded for export and prediction.
     """
     import optuna
 
@@ -90,7 +92,7 @@ def open_study(
         space = space or _checked_space(None, default_space, own)
         study = optuna.create_study(study_name=name, storage=storage, direction="maximize", **strategies)
         name_metric(study)
-        _record(study, fingerprint, space, settings, training, data_dir, _new_models(models))
+        _record(study, fingerprint, space, settings, training, data_dir, _new_models(models), class_names)
         if warm_start:
             enqueue_recipes(study, space)
         return OpenStudy(study, storage, space, settings, training)
@@ -108,7 +110,7 @@ def open_study(
         _check_same_settings(name, recorded.settings, record_settings(settings, training))
         _check_same_models(name, recorded, models)
     if recorded is None or force:
-        _record(study, fingerprint, space, settings, training, data_dir, _resumed_models(recorded, models))
+        _record(study, fingerprint, space, settings, training, data_dir, _resumed_models(recorded, models), class_names)
     elif not recorded.artifacts and (models.location or models.default_location):  # none kept so far
         write_model_store(study, *_resumed_models(recorded, models))  # the rest of its record stays as it was
     return OpenStudy(study, storage, space, settings, training)
@@ -204,6 +206,7 @@ def _record(
     training: TrainingSettings,
     data_dir: Path,
     models: tuple[str, int],
+    class_names: tuple[str, ...] | None,
 ) -> None:
     location, keep_top = models
     write_metadata(
@@ -216,6 +219,7 @@ def _record(
             version=__version__,
             artifacts=location,
             keep_top=keep_top,
+            class_names=list(class_names or ()),
         ),
     )
 

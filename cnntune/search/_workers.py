@@ -20,6 +20,7 @@ from typing import Any
 from cnntune.errors import CnnTuneError, SearchError
 from cnntune.search._budget_plan import BudgetPlan
 from cnntune.search._interrupts import stop_signals
+from cnntune.search._logging import NO_LOGGING, LoggingSettings
 from cnntune.search._reporter import Reporter, SilentReporter
 from cnntune.storage import HeartbeatSettings, best_trial_or_none
 
@@ -39,6 +40,7 @@ class WorkerJob:
     heartbeat: HeartbeatSettings
     isolate: bool
     plan: BudgetPlan = BudgetPlan(None, calibrate=False)
+    log_to: LoggingSettings = NO_LOGGING  # this run's --tensorboard / --mlflow (not the study's)
 
 
 def make_objective(opened: Any, dataset: Any, job: WorkerJob, reporter: Reporter, keeper: Any) -> Any:
@@ -59,12 +61,20 @@ def make_objective(opened: Any, dataset: Any, job: WorkerJob, reporter: Reporter
             training=opened.training,
             reporter=reporter,
             plan=job.plan,
+            log_to=job.log_to,
         )
     from cnntune.search._budget import make_pricer
 
     pricer = make_pricer(dataset, opened.training, job.plan, Path(job.cache_dir), opened.study)
     return TrialObjective(
-        dataset, opened.space, opened.training, reporter, pricer=pricer, budget=job.plan.budget, keeper=keeper
+        dataset,
+        opened.space,
+        opened.training,
+        reporter,
+        pricer=pricer,
+        budget=job.plan.budget,
+        keeper=keeper,
+        log_to=job.log_to,
     )
 
 
@@ -150,7 +160,10 @@ def _worker_main(job: WorkerJob, index: int, threads: int) -> None:
             configure_tensorflow(threads=threads, memory_growth=True)
             storage = open_storage(job.storage_url, job.heartbeat)
             opened = join_study(storage, job.study_name, sampler_seed_offset=1000 * (index + 1))
-            dataset = load_dataset(job.data_dir, channels=opened.training.channels, cache_dir=job.cache_dir)
+            training = opened.training
+            dataset = load_dataset(
+                job.data_dir, layout=training.layout, channels=training.channels, cache_dir=job.cache_dir
+            )
             keeper = make_keeper(opened.study)
             objective = make_objective(opened, dataset, job, SilentReporter(), keeper)
             run_trials(
@@ -162,6 +175,7 @@ def _worker_main(job: WorkerJob, index: int, threads: int) -> None:
                 timeout=job.timeout,
                 deadline=job.plan.deadline,
                 keeper=keeper,
+                callbacks=job.log_to.study_callbacks(),
             )
         except CnnTuneError as exc:
             print(f"error: worker {index}: {exc}", file=sys.stderr)

@@ -234,10 +234,12 @@ def train_trial(
     pricer: TrialPricer | None = None,
     budget: Budget | None = None,
     keeper: ModelKeeper | NoKeeper | None = None,
+    callbacks: Sequence[Any] = (),
 ) -> float:
     """Trains `hp` under `trial`'s pruner, records the trial's attrs, returns its value.
 
     With a `keeper`, a COMPLETE trial's best-epoch model goes to the study's model store.
+    `callbacks` (the run's logging, `--tensorboard`) see each epoch before the pruner may end it.
     """
     import optuna
 
@@ -257,13 +259,19 @@ def train_trial(
         pricer.check(priced)
 
     # The timer first: the pruning callback raises in on_epoch_end, and the pruned epoch still counts.
-    callbacks = [timer, *deadline, BestSoFarPruning(trial, "val_accuracy"), reporter.keras_callback(trial.number)]
+    every = [
+        timer,
+        *deadline,
+        *callbacks,
+        BestSoFarPruning(trial, "val_accuracy"),
+        reporter.keras_callback(trial.number),
+    ]
     try:
         outcome = train_configuration(
             hp,
             dataset,
             trial_training(training, trial.number),
-            [c for c in callbacks if c is not None],
+            [c for c in every if c is not None],
             on_built=price,
             after_fit=None if keeper is None else (lambda model: keeper.keep(trial, model)),
         )

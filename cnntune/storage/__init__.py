@@ -35,7 +35,7 @@ from cnntune.storage._studies import (
     load_existing_study,
     study_status,
 )
-from cnntune.storage._url import DEFAULT_STORAGE, HeartbeatSettings, mask_url, open_storage
+from cnntune.storage._url import DEFAULT_STORAGE, HeartbeatSettings, check_writable, mask_url, open_storage
 
 __all__ = [
     "DEFAULT_KEEP_TOP",
@@ -43,6 +43,7 @@ __all__ = [
     "MODEL_ARTIFACT",
     "Copied",
     "Deleted",
+    "check_writable",
     "copy_artifacts",
     "default_artifacts",
     "evict_models",

@@ -27,6 +27,7 @@ class StudyMetadata:
     version: str = ""
     artifacts: str = ""  # the model store (a folder or s3://bucket); "" = no models kept
     keep_top: int = DEFAULT_KEEP_TOP  # the best trials whose models stay in the store
+    class_names: list[str] = dataclasses.field(default_factory=list)  # class folders' names; [] = int labels
 
 
 def write_metadata(study: Any, metadata: StudyMetadata) -> None:

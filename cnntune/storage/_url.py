@@ -130,6 +130,8 @@ def open_storage(
     shown = mask_url(url)
     if must_exist:
         _check_sqlite_file_exists(url)
+    if heartbeat is not None:  # a store trials are written to
+        check_writable(url)
     url = with_default_driver(url)
     kwargs: dict[str, Any] = {"engine_kwargs": _engine_kwargs(url)}
     try:
@@ -167,6 +169,34 @@ def _engine_kwargs(url: str) -> dict[str, Any]:
         return {"connect_args": {"timeout": 60}}
     # pre_ping replaces connections the server dropped (restart, pg_terminate_backend).
     return {"pool_pre_ping": True}
+
+
+def check_writable(storage_url: str) -> None:
+    """An SQLite store that trials will be written to must be writable, checked before anything is.
+
+    A read-only or immutable file (`chattr +i`), or a folder where SQLite cannot write
+    its journal, otherwise fails at the first write with a 120-line traceback, after the
+    data was loaded. Other databases say so when they connect.
+    """
+    import os
+
+    from sqlalchemy.engine import make_url
+
+    try:
+        url = make_url(storage_url)
+    except Exception:  # noqa: BLE001 - open_storage words an unparsable URL
+        return
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return
+    path = Path(url.database)
+    folder = path.parent if str(path.parent) else Path(".")
+    shown = mask_url(storage_url)
+    if path.exists() and not os.access(path, os.W_OK):
+        raise StorageError(
+            f"{shown}: the file is read-only (its permissions or an immutable flag); pass a writable --storage"
+        )
+    if folder.is_dir() and not os.access(folder, os.W_OK):
+        raise StorageError(f"{shown}: its folder {folder} is read-only, and SQLite writes its journal there")
 
 
 def _check_sqlite_file_exists(storage_url: str) -> None:

@@ -70,3 +70,13 @@ def test_stop_signals_interrupt_inside_a_finalizer_prints_nothing_and_is_raised_
         assert "Exception ignored" not in capfd.readouterr().err
         with pytest.raises(KeyboardInterrupt, match="Ctrl-C"):
             raise_if_stop_requested()
+
+
+def test_signals_deferred_holds_a_signal_until_the_block_ends():
+    from cnntune.search._interrupts import signals_deferred
+
+    reached_end_of_block = False
+    with stop_signals(), pytest.raises(KeyboardInterrupt, match="SIGTERM"), signals_deferred():
+        os.kill(os.getpid(), signal.SIGTERM)
+        reached_end_of_block = True
+    assert reached_end_of_block
