@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -308,3 +309,35 @@ def test_start_on_a_read_only_sqlite_store_is_one_error_before_the_data_is_read(
     [line] = result.stderr.strip().splitlines()
     assert "read-only" in line
     assert not (work / "cache").exists()  # refused before the data was decoded
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sent", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("command", ["explore", "baseline"])
+def test_long_commands_stop_on_a_stop_signal_with_130_and_write_nothing(work, command, sent):
+    """5: every long command stops on SIGINT/SIGTERM (export-best's own test is in tests/export)."""
+    import subprocess
+    import time
+
+    from processes import tune_argv_sigint_ignored
+
+    out = work / "page.html"
+    args = {
+        "explore": ["data", "explore", str(work / "data"), "--out", str(out)],
+        "baseline": ["baseline", str(work / "data")],
+    }[command]
+    before = _files(work)
+    proc = subprocess.Popen(
+        tune_argv_sigint_ignored(*args, "--cache-dir", str(work / "cache")),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(0.8)
+    proc.send_signal(sent)
+    _, err = proc.communicate(timeout=60)
+
+    assert proc.returncode == 130, err
+    assert "nothing was written" in err.strip().splitlines()[-1]
+    assert not out.exists()
+    assert {p for p in _files(work) - before if not p.startswith("cache")} == set()
