@@ -25,6 +25,8 @@ INTERRUPTED = 130  # the shell's code for a command stopped by SIGINT
 def main() -> None:
     """Console-script entry point (`tune`, `python -m cnntune`)."""
     for signum in _EARLY_SIGNALS:
+        if signum == signal.SIGHUP and signal.getsignal(signum) == signal.SIG_IGN:
+            continue  # `nohup tune start &`: the user asked to outlive the terminal
         signal.signal(signum, _interrupt)
     try:
         from cnntune.cli import main as run_cli

@@ -1,8 +1,10 @@
 """What `cnntune.tune` returns: the study, its best trial, the kept model, export and predict.
 
-A result is a handle on the study in its store, not a copy: `study` and
-`best_model()` read the store when called, so a result from `load_result`
-after a kernel restart is as good as the one `tune` returned.
+A result is a handle on the study in its store, not a copy: `study`,
+`best_params`, `best_value` and `best_model()` read the store when called
+(trials other workers finish count), so a result from `load_result` after a
+kernel restart is as good as the one `tune` returned. `summary` is the
+snapshot of the moment the search ended, as `tune start` printed it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ class TuneResult:
     """Where a study stands after `tune` (or `load_result`), with what a notebook does next."""
 
     summary: SearchSummary  # counts, best trial and params, as `tune start` prints them
-    storage_url: str
+    storage_url: str = dataclasses.field(repr=False)  # may hold a password: a notebook would save the repr
     cache_dir: Path
     _models: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
@@ -34,13 +36,15 @@ class TuneResult:
 
     @property
     def best_params(self) -> dict[str, Any]:
-        """The best trial's sampled params ({} while no trial is COMPLETE)."""
-        return dict(self.summary.best_params)
+        """The best trial's sampled params, read now ({} while no trial is COMPLETE)."""
+        best = self._best_trial()
+        return dict(best.params) if best is not None else {}
 
     @property
     def best_value(self) -> float | None:
-        """The best validation accuracy, None while no trial is COMPLETE."""
-        return self.summary.best_value
+        """The best validation accuracy, read now (None while no trial is COMPLETE)."""
+        best = self._best_trial()
+        return best.value if best is not None else None
 
     @property
     def study(self) -> Any:
@@ -50,15 +54,23 @@ class TuneResult:
         return load_existing_study(self.storage_url, self.study_name)
 
     def best_model(self) -> Any:
-        """The best trial's kept Keras model (its best epoch's weights), loaded once and reused.
+        """The best trial's kept Keras model (its best epoch's weights), loaded once per best trial.
+
+        Like `best_params`, it is the best trial now: other workers' trials count too.
 
         Raises:
             ExportError: the study keeps no models (PostgreSQL without `artifacts`, `keep_top=0`),
                 or none is COMPLETE yet.
         """
-        if "best" not in self._models:
-            self._models["best"] = self._load_best()
-        return self._models["best"]
+        from cnntune.export import load_best_model
+
+        study = self.study
+        best = self._best_trial(study)
+        number = best.number if best is not None else None
+        if number not in self._models:
+            self._models.clear()  # one model in memory: the best one
+            self._models[number] = load_best_model(study, self.storage_url)
+        return self._models[number]
 
     def predict_proba(self, images: np.ndarray) -> np.ndarray:
         """Class probabilities (N, classes) of the best model for uint8 images (N, H, W, C)."""
@@ -101,10 +113,10 @@ class TuneResult:
             **retrain,
         )
 
-    def _load_best(self) -> Any:
-        from cnntune.export import load_best_model
+    def _best_trial(self, study: Any = None) -> Any:
+        from cnntune.storage import best_trial_or_none
 
-        return load_best_model(self.study, self.storage_url)
+        return best_trial_or_none(study if study is not None else self.study)
 
 
 def load_result(

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from cnntune._result import TuneResult
 
 ResumeHint = "Run the same call again to resume."
-ARRAYS_STUDY = "arrays"  # the study of numpy arrays when no name is given (a folder's is its name)
+ARRAYS_STUDY = "arrays"  # numpy arrays' study without a name: "arrays-<content hash>" (a folder's is its name)
 
 
 def tune(
@@ -67,7 +67,7 @@ def tune(
         budget: seconds (or "90m", "2h") for the whole call; trials are priced before training.
         space: a TOML search space file; None = the study's, or the packaged default.
         storage: SQLAlchemy URL; None = `sqlite:///tune.db` in the current folder.
-        study: study name; None = the data folder's name ("arrays" for numpy arrays).
+        study: study name; None = the data folder's name ("arrays-<hash of their content>" for numpy arrays).
         model: your own `build(params, input_shape, n_classes) -> keras.Model`, or its
             import path "module:function"; `space` then names its parameters.
         timeout, patience, sampler, pruner, seed, channels, mixed_precision, jit_compile,
@@ -88,15 +88,18 @@ def tune(
     """
     started = time.monotonic()
     from cnntune._result import TuneResult
-    from cnntune.data import default_cache_dir
+    from cnntune.data import Dataset, default_cache_dir
     from cnntune.model import TrainingSettings, import_tensorflow_quietly, model_function_path
-    from cnntune.search import SearchSettings, SilentReporter, parse_duration, run_search, stop_signals, watched_search
+    from cnntune.search import SearchSettings, parse_duration, run_search, watched_search
     from cnntune.storage import DEFAULT_STORAGE
 
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     data_dir = _data_folder(data, cache)
     if study is None and isinstance(data, tuple | list):
-        study = ARRAYS_STUDY  # not the staged folder's content hash
+        study = f"{ARRAYS_STUDY}-{data_dir.name[:8]}"  # the staged folder is named by the arrays' content hash
+    if isinstance(data, Dataset):  # read again as it was loaded, not by "auto"
+        layout = data.layout if layout == "auto" else layout
+        channels = channels or data.channels
     if callable(model) and (workers > 1 or isolate) and getattr(model, "__module__", "") == "__main__":
         raise SearchError(
             "model: a function defined in a notebook or script runs only in this process; "
@@ -135,15 +138,11 @@ def tune(
         tensorboard=tensorboard,
         mlflow=mlflow,
     )
-    if not progress:
-        with stop_signals():  # a silent search still stops gracefully; the interrupt comes out as it is
-            summary = run_search(**options, reporter=SilentReporter())
-    else:
-        try:
-            with watched_search(ResumeHint) as view:
-                summary = run_search(**options, reporter=view)
-        except SearchInterrupted as exc:
-            raise KeyboardInterrupt(str(exc)) from None
+    try:
+        with watched_search(ResumeHint, quiet=not progress) as view:
+            summary = run_search(**options, reporter=view)
+    except SearchInterrupted as exc:  # its message says what the store holds
+        raise KeyboardInterrupt(str(exc)) from None
     return TuneResult(summary=summary, storage_url=storage_url, cache_dir=cache)
 
 

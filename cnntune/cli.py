@@ -72,13 +72,18 @@ class _Group(click.Group):
     """
 
     def invoke(self, ctx: click.Context):
-        from cnntune.search import interrupts_restored, stop_signals
+        from cnntune.search import interrupts_restored, stop_signals, swallowed_interrupt
 
         try:
             # Every command stops on Ctrl-C, SIGTERM and SIGHUP, also when started with SIGINT ignored
             # (a background job); its outputs appear whole or not at all, so nothing is half-written.
             with stop_signals(), interrupts_restored():
-                return super().invoke(ctx)
+                result = super().invoke(ctx)
+                swallowed = swallowed_interrupt()  # a finalizer swallowed the interrupt: the command finished
+            if swallowed is not None:
+                click.echo(f"\ninterrupted ({swallowed}) as it finished: what it wrote is complete", err=True)
+                ctx.exit(130)
+            return result
         except KeyboardInterrupt as exc:
             reason = exc.args[0] if exc.args else "Ctrl-C"
             click.echo(f"\ninterrupted ({reason}): stopped before finishing; nothing was written", err=True)

@@ -107,8 +107,7 @@ def test_tune_interrupted_marks_trial_fail_and_raises_keyboard_interrupt(
     [trial] = optuna.load_study(study_name="s", storage=url).trials
     assert trial.state.name == "FAIL"
     assert trial.user_attrs["fail_reason"] == "interrupted (Ctrl-C)"
-    if progress:  # the message says what the store holds
-        assert "trial 0 was marked FAIL" in str(caught.value)
+    assert "trial 0 was marked FAIL" in str(caught.value)  # what the store holds, drawn or not
 
 
 @pytest.mark.parametrize(
@@ -143,3 +142,12 @@ def test_import_cnntune_loads_no_numpy_or_tensorflow():
 
 def test_api_errors_share_the_cli_base():
     assert issubclass(SearchError, cnntune.CnnTuneError) and cnntune.CnnTuneError is CnnTuneError
+
+
+def test_tune_result_repr_shows_no_password(tmp_path):
+    from cnntune._result import TuneResult
+    from cnntune.search import SearchSummary
+
+    summary = SearchSummary("s", "postgresql://u:***@h/db", tmp_path, 1, 0, 0, 0, 0, None, None, {}, 0)
+    result = TuneResult(summary=summary, storage_url="postgresql://u:hunter2@h/db", cache_dir=tmp_path)
+    assert "hunter2" not in repr(result)

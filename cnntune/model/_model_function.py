@@ -76,7 +76,25 @@ def import_model_function(path: str) -> Callable[..., Any]:
     return target
 
 
-def check_model_function(path: str, params: dict[str, Any], input_shape: tuple[int, ...], n_classes: int) -> None:
+def _check_declared_shapes(path: str, model: Any, input_shape: tuple[int, ...], n_classes: int) -> None:
+    """A functional or Sequential model says its shapes: named in the error before any probe runs."""
+    try:
+        inputs = [tuple(t.shape) for t in model.inputs]
+        outputs = [tuple(t.shape) for t in model.outputs]
+    except (AttributeError, ValueError, TypeError):  # a Sequential model not built yet
+        return
+    if len(inputs) != 1 or tuple(inputs[0][1:]) != tuple(input_shape):
+        raise TrialFailed(f"model function {path}: its model takes inputs {inputs}, but the images are {input_shape}")
+    if len(outputs) != 1 or outputs[0][1:] != (n_classes,):
+        raise TrialFailed(
+            f"model function {path}: its model outputs {outputs}, but the data has {n_classes} classes; "
+            f"end it in Dense({n_classes}, activation='softmax')"
+        )
+
+
+def check_model_function(
+    path: str, params: dict[str, Any], input_shape: tuple[int, ...], n_classes: int, *, mixed_precision: bool = False
+) -> None:
     """Builds the user's model once with `params` (one configuration of its space) before a study exists.
 
     Raises:
@@ -85,7 +103,7 @@ def check_model_function(path: str, params: dict[str, Any], input_shape: tuple[i
     import keras
 
     try:
-        build_user_model(path, params, input_shape, n_classes)
+        build_user_model(path, params, input_shape, n_classes, mixed_precision=mixed_precision)
     except TrialFailed as exc:
         raise ModelError(f"--model {path}: with {params}: {exc}") from None
     finally:
@@ -125,17 +143,21 @@ def build_user_model(
         keras.config.set_dtype_policy(policy)
     if not isinstance(model, keras.Model):
         raise TrialFailed(f"model function {path} returned a {type(model).__name__}, not a keras.Model")
-    inputs = [tuple(t.shape) for t in model.inputs]
-    if len(inputs) != 1 or tuple(inputs[0][1:]) != tuple(input_shape):
-        raise TrialFailed(f"model function {path}: its model takes inputs {inputs}, but the images are {input_shape}")
-    outputs = [tuple(t.shape) for t in model.outputs]
-    if len(outputs) != 1 or outputs[0][1:] != (n_classes,):
+    _check_declared_shapes(path, model, input_shape, n_classes)
+    try:  # a subclassed model declares no shapes: a probe batch through it shows them
+        probe = model(np.zeros((_PROBE_IMAGES, *input_shape), dtype="uint8"), training=False)
+        probe = np.asarray(keras.ops.convert_to_numpy(probe), dtype="float64")
+    except Exception as exc:
         raise TrialFailed(
-            f"model function {path}: its model outputs {outputs}, but the data has {n_classes} classes; "
-            f"end it in Dense({n_classes}, activation='softmax')"
+            f"model function {path}: its model fails on a batch of {tuple(input_shape)} uint8 images "
+            f"({type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''})"
+        ) from None
+    if probe.shape != (_PROBE_IMAGES, n_classes):
+        raise TrialFailed(
+            f"model function {path}: its model outputs shape {probe.shape[1:]} per image, but the data has "
+            f"{n_classes} classes; end it in Dense({n_classes}, activation='softmax')"
         )
-    probe = model(np.zeros((_PROBE_IMAGES, *input_shape), dtype="uint8"), training=False)
-    sums = np.asarray(keras.ops.convert_to_numpy(keras.ops.sum(probe, axis=-1)), dtype="float64")
+    sums = probe.sum(axis=-1)
     if not np.allclose(sums, 1.0, atol=1e-3):
         raise TrialFailed(
             f"model function {path}: its outputs sum to {float(sums[0]):.3g}, not 1; cnntune's loss takes "

@@ -2,7 +2,7 @@
 
 from cnntune.search._budget_plan import DEFAULT_TRIAL_SHARE, parse_duration
 from cnntune.search._enqueue import enqueue_file
-from cnntune.search._interrupts import interrupts_restored, stop_signals
+from cnntune.search._interrupts import interrupts_restored, stop_signals, swallowed_interrupt
 from cnntune.search._reporter import Reporter, SilentReporter
 from cnntune.search._runner import DEFAULT_TRIALS, SearchSummary, run_search, run_worker, summarize_study
 from cnntune.search._settings import ENGINES, KT_ALGORITHMS, PRUNERS, SAMPLERS, SearchSettings, record_settings
@@ -24,6 +24,7 @@ __all__ = [
     "run_worker",
     "interrupts_restored",
     "stop_signals",
+    "swallowed_interrupt",
     "enqueue_file",
     "parse_duration",
     "record_settings",

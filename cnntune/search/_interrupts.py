@@ -38,6 +38,7 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # SIGHUP: the ter
 # Process-wide, like the signals it records; only `stop_signals` sets and clears it.
 _stop_request: list[str] = []
 _deferring: list[bool] = []  # non-empty inside `signals_deferred`
+_swallowed: list[str] = []  # signals whose KeyboardInterrupt a finalizer swallowed
 
 
 @contextlib.contextmanager
@@ -54,7 +55,10 @@ def stop_signals() -> Iterator[None]:
     previous = {s: signal.getsignal(s) for s in STOP_SIGNALS}
     previous_hook = sys.unraisablehook
     _stop_request.clear()
-    for signum in previous:
+    _swallowed.clear()
+    for signum, handler in previous.items():
+        if signum == signal.SIGHUP and handler == signal.SIG_IGN:
+            continue  # under nohup: the user asked to outlive the terminal (SIGINT ignored is a background job)
         signal.signal(signum, _request_stop)
     sys.unraisablehook = _quiet_interrupts(previous_hook)
     try:
@@ -64,6 +68,7 @@ def stop_signals() -> Iterator[None]:
             signal.signal(signum, handler)
         sys.unraisablehook = previous_hook
         _stop_request.clear()
+        _swallowed.clear()
 
 
 def _quiet_interrupts(hook: Any) -> Any:
@@ -71,6 +76,7 @@ def _quiet_interrupts(hook: Any) -> Any:
 
     def quiet(unraisable: Any) -> None:
         if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            _swallowed.append(_stop_request[-1] if _stop_request else "Ctrl-C")
             return
         hook(unraisable)
 
@@ -92,6 +98,11 @@ def signals_deferred() -> Iterator[None]:
     finally:
         _deferring.pop()
     raise_if_stop_requested()
+
+
+def swallowed_interrupt() -> str | None:
+    """The signal whose interrupt a finalizer swallowed within `stop_signals` (it stopped nothing), or None."""
+    return _swallowed[-1] if _swallowed else None
 
 
 def raise_if_stop_requested() -> None:

@@ -102,8 +102,10 @@ def open_tracking_store(settings: LoggingSettings) -> None:
         with _environment(CHECK_HTTP_SETTINGS):
             mlflow.MlflowClient(tracking_uri=settings.mlflow).search_experiments(max_results=1)
     except Exception as exc:
+        from cnntune.storage import mask_url, masked_text
+
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise SearchError(f"--mlflow {settings.mlflow}: {first}") from exc
+        raise SearchError(f"--mlflow {mask_url(settings.mlflow)}: {masked_text(first, settings.mlflow)}") from None
 
 
 class MlflowLogger:

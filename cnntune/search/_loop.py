@@ -80,12 +80,9 @@ def run_trials(
     failures_in_a_row = 0
     while _time_left(started, timeout, deadline):
         raise_if_stop_requested()
-        claim = None
+        asked: list[Any] = []  # the trial `_claim` asked for, as soon as the store holds it
         try:
-            # A signal between `study.ask` and the objective's own handler would leave the trial
-            # RUNNING (seen once in 34 stress runs): it is held until the claim is known here.
-            with signals_deferred():
-                claim = _claim(study, storage, target)
+            claim = _claim(study, storage, target, asked)
             if claim is _DONE:
                 break
             if claim is None:
@@ -93,8 +90,8 @@ def run_trials(
                 continue
             frozen = _run_one(study, storage, claim, objective, reporter)
         except KeyboardInterrupt as exc:
-            if claim is not None and claim is not _DONE:
-                _fail_interrupted(study, claim, exc, reporter, only_if_running=True)
+            if asked:
+                _fail_interrupted(study, asked[0], exc, reporter, only_if_running=True)
             raise
         ran += 1
         if frozen.state.name == "COMPLETE":
@@ -117,8 +114,16 @@ def _fail_interrupted(
     """Marks an interrupted trial FAIL with its reason, and tells the reporter what the store holds.
 
     Nothing here may stop the interrupt: if the store cannot take the FAIL now, the
-    trial's heartbeat goes stale and the next worker fails it.
+    trial's heartbeat goes stale and the next worker fails it. A second stop signal
+    waits until the marking is done (then it is raised: the interrupt goes on either way).
     """
+    with signals_deferred():
+        _mark_interrupted(study, trial, exc, reporter, only_if_running)
+
+
+def _mark_interrupted(
+    study: Any, trial: Any, exc: KeyboardInterrupt, reporter: Reporter, only_if_running: bool
+) -> None:
     from optuna.trial import TrialState
 
     def state() -> Any:
@@ -146,8 +151,13 @@ def _time_left(started: float, timeout: float | None, deadline: float | None) ->
 _DONE = object()
 
 
-def _claim(study: Any, storage: Any, target: int) -> Any:
-    """A new or re-queued trial to run, None to wait, or _DONE."""
+def _claim(study: Any, storage: Any, target: int, asked: list[Any]) -> Any:
+    """A new or re-queued trial to run (also put in `asked`), None to wait, or _DONE.
+
+    A stop signal between `study.ask` and `asked` holding its trial would leave the trial
+    RUNNING with nobody to fail it (seen once in 34 stress runs): it is held for those
+    two steps only, not while the lock is awaited (a stopped holder must not make Ctrl-C wait).
+    """
     import optuna
     from optuna.trial import TrialState
 
@@ -163,9 +173,10 @@ def _claim(study: Any, storage: Any, target: int) -> Any:
         if finished >= target:
             return _DONE
         if finished + running < target:  # a re-queued (WAITING) trial replaces a FAIL: it fits too
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), signals_deferred():
                 warnings.filterwarnings("ignore", message="Heartbeat of storage")
-                return study.ask()  # pops a WAITING trial first
+                asked.append(study.ask())  # pops a WAITING trial first
+            return asked[0]
         return None
 
 
@@ -187,8 +198,9 @@ def _run_one(study: Any, storage: Any, trial: Any, objective: Callable[[Any], fl
     except KeyboardInterrupt as exc:  # also when it came before training began (sampling, pricing)
         _fail_interrupted(study, trial, exc, reporter)
         raise
-    except CnnTuneError:
+    except CnnTuneError as exc:  # stops the search (a model function this machine cannot import, say)
         with contextlib.suppress(Exception):
+            trial.set_user_attr(FAIL_REASON, describe_failure(exc))
             study.tell(trial, state=TrialState.FAIL)
         raise
     except Exception as exc:  # an unforeseen error fails this trial, not the search

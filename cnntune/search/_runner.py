@@ -166,6 +166,7 @@ def run_search(
             "TensorFlow process; pass at most that, or --force"
         )
     _check_timeout(timeout)
+    _check_layout(training.layout)
     check_writable(storage_url)
     if study_name is not None and not study_name.strip():
         raise SearchError("--study must not be empty (leave it out for the data folder's name)")
@@ -210,7 +211,7 @@ def run_search(
     dataset = load_dataset(data_dir, layout=training.layout, channels=training.channels, cache_dir=cache_dir)
     reporter.data_warned(data_warnings(dataset))
     if training.model_function is not None and space_file is not None:
-        _build_model_once(training.model_function, space_file, dataset)
+        _build_model_once(training.model_function, space_file, dataset, mixed_precision=training.mixed_precision)
     open_tracking_store(log_to)  # a bad --mlflow leaves no study behind
     storage = open_storage(storage_url, heartbeat)
     opened = open_study(
@@ -287,6 +288,10 @@ def run_worker(
     reporter = reporter or SilentReporter()
     storage = open_storage(storage_url, heartbeat, must_exist=True)  # a mistyped path must not become a store
     opened = join_study(storage, study_name, sampler_seed_offset=_worker_seed_offset())
+    if opened.training.model_function is not None:  # this machine must have the study's model function
+        from cnntune.model import import_model_function
+
+        import_model_function(opened.training.model_function)
     recorded = recorded_metadata(opened.study)
     data_dir = Path(data_dir) if data_dir is not None else Path(recorded.data_dir)
     dataset = load_dataset(
@@ -341,13 +346,15 @@ def _check_model_function(training: TrainingSettings, space_file: Path | None, e
     import_model_function(training.model_function)
 
 
-def _build_model_once(model_function: str, space_file: Path, dataset: Any) -> None:
+def _build_model_once(model_function: str, space_file: Path, dataset: Any, *, mixed_precision: bool) -> None:
     """The user's function builds a model of the data's shape, before the store or a study exist."""
     from cnntune.model import HParams, check_model_function
     from cnntune.spaces import load_space
 
     params = HParams.from_params(load_space(space_file).first_values(), model_params=True).params_for_model()
-    check_model_function(model_function, params, dataset.image_shape, dataset.num_classes)
+    check_model_function(
+        model_function, params, dataset.image_shape, dataset.num_classes, mixed_precision=mixed_precision
+    )
 
 
 def _staged_npz(cache_dir: Path, train: Path | None, validation: Path) -> Path:
@@ -356,6 +363,13 @@ def _staged_npz(cache_dir: Path, train: Path | None, validation: Path) -> Path:
     if train is None or Path(train).suffix != ".npz":
         raise SearchError(f"--validation-data goes with --data TRAIN.npz, but --data is {train or 'not given'}")
     return stage_npz_files(cache_dir, Path(train), Path(validation))
+
+
+def _check_layout(layout: str) -> None:
+    from cnntune.data import LAYOUTS
+
+    if layout not in LAYOUTS:
+        raise SearchError(f"--layout must be one of {', '.join(LAYOUTS)}, but got {layout!r}")
 
 
 def _check_timeout(timeout: float | None) -> None:

@@ -32,6 +32,8 @@ from cnntune.storage import (
 
 # Settings that change what a trial's value means; the rest (device options) may differ.
 _RESUME_KEYS = ("max_epochs", "patience", "plateau_patience", "pruner", "channels")
+# Compared even when a study recorded before them lacks them: absent means the value it then had.
+_RESUME_KEYS_SINCE = {"model_function": None, "layout": "auto"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -237,7 +239,9 @@ def _check_same_space(name: str, recorded: Space, space: Space) -> None:
 
 
 def _check_same_settings(name: str, recorded: dict[str, Any], now: dict[str, Any]) -> None:
-    changed = [k for k in _RESUME_KEYS if k in recorded and recorded[k] != now[k]]
+    recorded = {**_RESUME_KEYS_SINCE, **recorded}
+    keys = (*_RESUME_KEYS, *_RESUME_KEYS_SINCE)
+    changed = [k for k in keys if k in recorded and recorded[k] != now.get(k, _RESUME_KEYS_SINCE.get(k))]
     if changed:
-        diffs = ", ".join(f"{k}: study {recorded[k]!r}, now {now[k]!r}" for k in changed)
+        diffs = ", ".join(f"{k}: study {recorded[k]!r}, now {now.get(k)!r}" for k in changed)
         raise SearchError(f"study {name!r} was created with other settings ({diffs}); use them, or --force")

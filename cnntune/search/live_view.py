@@ -27,19 +27,20 @@ _STATE_STYLE = {"COMPLETE": "green", "PRUNED": "yellow", "FAIL": "red"}
 
 
 @contextlib.contextmanager
-def watched_search(then: str) -> Iterator[LiveView]:
+def watched_search(then: str, *, quiet: bool = False) -> Iterator[LiveView]:
     """A live view for a search run inside it, with Ctrl-C, SIGTERM and SIGHUP stopping it gracefully.
 
     A stop signal closes the view and comes out as `SearchInterrupted`, which the
     CLI turns into one line and exit code 130. The line says what the store
     confirmed (`interruption_message`), then `then` (what to do next). Optuna's
     per-trial INFO log would interleave with the view, so it is quietened for the block.
+    `quiet` draws nothing (the Python API's `progress=False`) but words the interrupt the same.
     """
     import optuna
 
     verbosity = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    view = LiveView()
+    view = LiveView(Console(stderr=True, quiet=True) if quiet else None)
     try:
         with stop_signals():
             yield view

@@ -35,7 +35,14 @@ from cnntune.storage._studies import (
     load_existing_study,
     study_status,
 )
-from cnntune.storage._url import DEFAULT_STORAGE, HeartbeatSettings, check_writable, mask_url, open_storage
+from cnntune.storage._url import (
+    DEFAULT_STORAGE,
+    HeartbeatSettings,
+    check_writable,
+    mask_url,
+    masked_text,
+    open_storage,
+)
 
 __all__ = [
     "DEFAULT_KEEP_TOP",
@@ -69,6 +76,7 @@ __all__ = [
     "StudyMetadata",
     "check_same_data",
     "mask_url",
+    "masked_text",
     "open_storage",
     "read_metadata",
     "read_target",

@@ -68,6 +68,11 @@ def mask_url(url: str) -> str:
     return f"{scheme}://{userinfo if at else ''}{location}{question}{query}"
 
 
+def masked_text(text: str, url: str) -> str:
+    """`text` (a library's or a driver's message about `url`) with the URL and its password masked."""
+    return _without_password(text.replace(url, mask_url(url)), url)
+
+
 def _without_password(text: str, url: str) -> str:
     """A driver's error text with the URL's password (if any) replaced: the rest of the reason stays readable.
 

@@ -187,6 +187,7 @@ def test_hparams_model_params_kept_apart_from_known_ones():
         HParams.from_params({"units": 8})
 
 
+@pytest.mark.slow
 def test_user_model_trial_with_bad_params_fails_that_trial(tiny_data, tmp_path, user_module):
     """A model that builds for the first configuration but not for another fails those trials, not the search."""
     space = tmp_path / "bad.toml"
@@ -198,3 +199,61 @@ def test_user_model_trial_with_bad_params_fails_that_trial(tiny_data, tmp_path, 
     assert failed, "seed 7 samples units = 0 in 3 trials"
     assert all(t.params["units"] == 0 for t in failed)
     assert all("model function" in t.user_attrs["fail_reason"] for t in failed)
+
+
+SUBCLASSED = """
+import keras
+
+
+class Tiny(keras.Model):
+    def __init__(self, n_classes, width):
+        super().__init__()
+        self.scale = keras.layers.Rescaling(1 / 255)
+        self.conv = keras.layers.Conv2D(width, 3, activation="relu")
+        self.pool = keras.layers.GlobalAveragePooling2D()
+        self.head = keras.layers.Dense(n_classes, activation="softmax")
+
+    def call(self, x):
+        return self.head(self.pool(self.conv(self.scale(x))))
+
+
+def build(params, input_shape, n_classes):
+    return Tiny(n_classes, params["units"])
+
+
+def wrong(params, input_shape, n_classes):
+    return Tiny(n_classes + 2, params["units"])
+"""
+
+
+@pytest.mark.parametrize(("function", "message"), [("build", None), ("wrong", r"outputs shape \(5,\) per image")])
+def test_check_model_function_subclassed_model_is_probed_not_a_traceback(tmp_path, monkeypatch, function, message):
+    from cnntune.model import check_model_function
+
+    (tmp_path / "subclassed_models.py").write_text(SUBCLASSED)
+    monkeypatch.chdir(tmp_path)
+    try:
+        if message is None:
+            check_model_function(f"subclassed_models:{function}", {"units": 4}, (12, 12, 3), 3)
+        else:
+            with pytest.raises(ModelError, match=message):
+                check_model_function(f"subclassed_models:{function}", {"units": 4}, (12, 12, 3), 3)
+    finally:
+        sys.modules.pop("subclassed_models", None)
+
+
+def test_resume_with_another_model_function_is_refused(tiny_data, tmp_path, user_module):
+    from cnntune.search import SearchSettings
+    from cnntune.search._study import open_study
+    from cnntune.storage import open_storage
+
+    space = tmp_path / "lr.toml"  # names only cnntune's own: valid with and without a model function
+    space.write_text('[params.learning_rate]\nkind = "float"\nlow = 1e-3\nhigh = 1e-2\n')
+    storage = open_storage(f"sqlite:///{tmp_path / 'tune.db'}")
+    common = dict(fingerprint="f", data_dir=tiny_data, space_file=space, settings=SearchSettings(), force=False)
+    open_study(storage, "s", training=TrainingSettings(max_epochs=2, patience=2, seed=7), **common)
+    with pytest.raises(SearchError, match=r"model_function: study None, now '.*:build'"):
+        open_study(storage, "s", training=_training(f"{user_module}:build"), **common)
+    open_study(storage, "own", training=_training(f"{user_module}:build"), **common)
+    with pytest.raises(SearchError, match=r"model_function: study '.*:build', now '.*:logits'"):
+        open_study(storage, "own", training=_training(f"{user_module}:logits"), **common)

@@ -80,3 +80,13 @@ def test_signals_deferred_holds_a_signal_until_the_block_ends():
         os.kill(os.getpid(), signal.SIGTERM)
         reached_end_of_block = True
     assert reached_end_of_block
+
+
+def test_stop_signals_leaves_sighup_ignored_under_nohup():
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        with stop_signals():
+            assert signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+            assert signal.getsignal(signal.SIGTERM) != signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGHUP, previous)

@@ -191,6 +191,16 @@ def test_start_mlflow_unusable_uri_is_one_error_and_no_study(tmp_path, tiny_data
     assert not (tmp_path / "t.db").exists()
 
 
+def test_start_mlflow_unreachable_server_error_shows_no_password(tmp_path, tiny_data):
+    pytest.importorskip("mlflow")
+
+    result = _start(tmp_path, tiny_data, "--mlflow", "http://alice:S3cretM@127.0.0.1:1")
+
+    line = one_error_line(result)
+    assert line.startswith("error: --mlflow http://alice:***@127.0.0.1:1: ")
+    assert "S3cretM" not in result.output
+
+
 def test_start_and_worker_help_list_the_logging_options():
     for command in ("start", "worker"):
         result = CliRunner().invoke(cli, [command, "--help"], terminal_width=200)
