@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from postgres import admin_connection
-from tiny_spaces import WITH_CUTMIX
+from tiny_spaces import TINY_MODELS, WITH_CUTMIX
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -35,6 +35,14 @@ def other_tiny_data(tmp_path_factory) -> Path:
 def tiny_space(tmp_path) -> Path:
     path = tmp_path / "space.toml"
     path.write_text(WITH_CUTMIX)
+    return path
+
+
+@pytest.fixture()
+def tiny_models_space(tmp_path) -> Path:
+    """`TINY_MODELS` as a space file: 1-2 blocks of 4-8 filters."""
+    path = tmp_path / "tiny-models.toml"
+    path.write_text(TINY_MODELS)
     return path
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import optuna
 import pytest
-from tiny_spaces import TINY_MODELS
 
 import cnntune
 from cnntune.errors import CnnTuneError, SearchError
@@ -17,10 +16,8 @@ FAST = {"max_epochs": 2, "patience": 2, "seed": 7, "pruner": "none", "progress":
 
 
 @pytest.fixture()
-def space(tmp_path) -> Path:
-    path = tmp_path / "space.toml"
-    path.write_text(TINY_MODELS)
-    return path
+def space(tiny_models_space) -> Path:
+    return tiny_models_space
 
 
 @pytest.mark.slow

@@ -341,3 +341,25 @@ def test_long_commands_stop_on_a_stop_signal_with_130_and_write_nothing(work, co
     assert "nothing was written" in err.strip().splitlines()[-1]
     assert not out.exists()
     assert {p for p in _files(work) - before if not p.startswith("cache")} == set()
+
+
+def test_worker_on_other_data_suggests_what_worker_can_do_not_force(work):
+    """17: `tune worker`'s data-mismatch error suggested --force, which worker lacks."""
+    import optuna
+
+    from cnntune.model import TrainingSettings
+    from cnntune.search import SearchSettings, record_settings
+    from cnntune.spaces import default_space
+    from cnntune.storage import StudyMetadata, write_metadata
+
+    url = f"sqlite:///{work / 'tune.db'}"
+    study = optuna.create_study(study_name="s", storage=url, direction="maximize")
+    settings = record_settings(SearchSettings(), TrainingSettings())
+    write_metadata(study, StudyMetadata("another-fingerprint", default_space("demo").to_dict(), settings))
+    argv = ["worker", "--study", "s", "--storage", url, "--data", str(work / "data"), "--cache-dir", str(work / "c")]
+
+    result = CliRunner().invoke(cli, argv, catch_exceptions=False)
+
+    assert result.exit_code == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "pass --data with the study's data" in line and "--force" not in line

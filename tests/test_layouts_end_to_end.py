@@ -11,7 +11,6 @@ import pytest
 from cli_errors import one_error_line
 from click.testing import CliRunner
 from layouts import CLASS_NAMES, write_flowers
-from tiny_spaces import TINY_MODELS
 
 from cnntune.cli import cli
 from cnntune.data import load_dataset
@@ -24,10 +23,8 @@ def _invoke(*args):
 
 
 @pytest.fixture()
-def space(tmp_path) -> Path:
-    path = tmp_path / "space.toml"
-    path.write_text(TINY_MODELS)
-    return path
+def space(tiny_models_space) -> Path:
+    return tiny_models_space
 
 
 @pytest.mark.slow

@@ -78,5 +78,10 @@ def test_readme_own_model_snippet_is_searched_over_its_own_parameters_and_export
             "filters": result.best_params["filters"],
         }
         assert exported.scores is not None
+        # --retrain imports the recorded function again and trains the best trial's params
+        retrained = result.export(tmp_path / "own-retrained", retrain=True)
+        assert retrained.source == "retrained"
+        convs = [layer for layer in retrained.members[0].model.layers if layer.__class__.__name__ == "Conv2D"]
+        assert len(convs) == result.best_params["blocks"]
     finally:
         sys.modules.pop("my_models", None)

@@ -1,15 +1,7 @@
 """Search spaces for tests, as TOML text: small models that train in about a second on 2 CPU cores."""
 
-TINY_MODELS = """
-[params.depth]
-kind = "int"
-low = 1
-high = 2
-
-[params.base_width]
-kind = "categorical"
-choices = [4, 8]
-
+# The training half of a tiny space: what any model (cnntune's or a user's) is searched over.
+TINY_TRAINING = """
 [params.learning_rate]
 kind = "float"
 low = 1e-3
@@ -20,6 +12,20 @@ log = true
 kind = "categorical"
 choices = [16]
 """
+
+TINY_MODELS = (
+    """
+[params.depth]
+kind = "int"
+low = 1
+high = 2
+
+[params.base_width]
+kind = "categorical"
+choices = [4, 8]
+"""
+    + TINY_TRAINING
+)
 
 # A conditional parameter on the graph side: CutMix's alpha only when CutMix is on.
 WITH_CUTMIX = (

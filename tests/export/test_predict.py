@@ -195,3 +195,24 @@ def test_cli_predict_writes_with_the_users_umask_and_newline_endings(exported, t
 
     assert stat.S_IMODE(out.stat().st_mode) == 0o644
     assert b"\r" not in out.read_bytes()
+
+
+@pytest.mark.parametrize("command", ["predict", "export-best"])
+def test_cli_out_in_a_read_only_folder_is_one_error_not_a_traceback(exported, study_url, tmp_path, command):
+    """Issue 16, item 10: a PermissionError traceback. Root ignores permissions, so the folder is made immutable."""
+    import subprocess
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    if subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i needs root with CAP_LINUX_IMMUTABLE")
+    try:
+        if command == "predict":
+            result = _invoke("predict", exported.out, "--out", folder / "s.csv")
+        else:
+            result = _invoke("export-best", "--storage", study_url, "--out", folder / "m")
+        line = one_error_line(result)
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+    assert str(folder) in line
+    assert list(folder.iterdir()) == []

@@ -37,3 +37,22 @@ def test_score_members_ensemble_is_the_mean_of_members():
 
     assert scores.members == [0.5, 1.0]
     assert scores.ensemble == 1.0 and scores.ensemble_tta is None and scores.members_tta is None
+
+
+def test_export_headline_says_the_epochs_run_not_the_cap():
+    """Issue 16, item 18: the summary said "300 epochs" when early stopping ran 6-10."""
+    from types import SimpleNamespace
+
+    from cnntune.export._export import RETRAINED
+    from cnntune.export._members import Member
+    from cnntune.export._summary import _headline
+
+    members = [Member(None, f"member-{k}.keras", 3, epochs, seed=k) for k, epochs in enumerate((10, 6))]
+    result = SimpleNamespace(
+        source=RETRAINED,
+        members=members,
+        plan=SimpleNamespace(fit_on="train", epochs=300),
+        study_name="s",
+        trial_number=3,
+    )
+    assert _headline(result).endswith("retrained 2 model(s) on train, 6-10 epochs run (at most 300)")

@@ -8,6 +8,7 @@ from pathlib import Path
 import optuna
 import pytest
 from tiny_searches import run_tiny_search
+from tiny_spaces import TINY_TRAINING
 
 from cnntune.errors import ModelError, SearchError, SpaceError
 from cnntune.model import TrainingSettings, import_model_function, model_function_path
@@ -46,21 +47,14 @@ def raises(params, input_shape, n_classes):
 NOT_A_FUNCTION = 3
 '''
 
-OWN_SPACE = """
+OWN_SPACE = (
+    """
 [params.units]
 kind = "categorical"
 choices = [4, 8]
-
-[params.learning_rate]
-kind = "float"
-low = 1e-3
-high = 1e-2
-log = true
-
-[params.batch_size]
-kind = "categorical"
-choices = [16]
 """
+    + TINY_TRAINING
+)
 
 
 @pytest.fixture()
