@@ -86,3 +86,12 @@ def test_folder_in_no_layout_is_one_error_showing_the_three(tmp_path):
     (tmp_path / "odd" / "notes.txt").write_text("hello")
     line = one_error_line(_invoke("data", "check", tmp_path / "odd"))
     assert "no data layout recognised" in line and "class folders" in line and "arrays" in line
+
+
+def test_train_npz_without_validation_data_says_what_goes_with_it(tmp_path):
+    np.savez(tmp_path / "t.npz", x=np.zeros((4, 8, 8, 3), "uint8"), y=np.arange(4) % 2)
+    url = f"sqlite:///{tmp_path / 'tune.db'}"
+    result = _invoke("start", "--data", tmp_path / "t.npz", "--storage", url, "--cache-dir", tmp_path / "c")
+    line = one_error_line(result)
+    assert "is a file: a train .npz goes with --validation-data VAL.npz" in line
+    assert not (tmp_path / "tune.db").exists()

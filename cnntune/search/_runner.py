@@ -203,6 +203,11 @@ def run_search(
         _check_model_function(training, space_file, engine)
     if space_file is not None:  # a bad space fails before the cache, the store or a study exist
         check_space_file(space_file, packaged_space, model_params=training.model_function is not None)
+    if validation_data is None and data_dir is not None and Path(data_dir).is_file():
+        raise SearchError(
+            f"--data {data_dir} is a file: a train .npz goes with --validation-data VAL.npz; "
+            "otherwise pass the data folder"
+        )
     if validation_data is not None:  # --data train.npz --validation-data val.npz: staged as one arrays folder
         study_name = study_name or Path(data_dir or ".").resolve().parent.name
         data_dir = _staged_npz(cache_dir, data_dir, validation_data)
