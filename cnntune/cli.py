@@ -838,7 +838,7 @@ def export_best(
     "images_dir",
     type=click.Path(path_type=Path),
     default=None,
-    help="Instead of --data: label every PNG of a plain folder (image_id = file name without .png).",
+    help="Instead of --data: label every PNG or JPEG of a plain folder (image_id = file name without its suffix).",
 )
 @click.option(
     "--split",

@@ -41,7 +41,7 @@ def predict(
         out: the CSV to write (replaced if it exists).
         data_dir: a folder in the competition layout; only `<split>.csv` and `<split>/`
             are read. None (and no `images_dir`) = the folder recorded in cnntune.json.
-        images_dir: instead, a plain folder: every `*.png`, `image_id` = its stem, sorted.
+        images_dir: instead, a plain folder: every `*.png`, `*.jpg`, `*.jpeg`, `image_id` = its stem, sorted.
         split: which split's images to classify (with the competition layout).
         proba: add one probability column per class.
         force: replace an existing `out`.
