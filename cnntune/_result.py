@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from cnntune.errors import DataError
+from cnntune.errors import DataError, StorageError
 from cnntune.search import SearchSummary
 
 PREDICT_BATCH = 256  # images per forward pass in `predict`: a few MB at 100x100, any device
@@ -90,8 +90,7 @@ class TuneResult:
         from cnntune.storage import read_metadata
 
         recorded = read_metadata(self.study)
-        names = getattr(recorded, "class_names", None) if recorded is not None else None
-        return tuple(names) if names else None
+        return tuple(recorded.class_names) if recorded is not None and recorded.class_names else None
 
     def export(self, out: str | Path, *, top: int = 1, tta: str = "none", force: bool = False, **retrain: Any) -> Any:
         """Writes the best trial's kept model (or the mean of the best `top`) as a SavedModel at `out`.
@@ -137,9 +136,11 @@ def load_result(
     storage_url = storage or DEFAULT_STORAGE
     loaded = load_existing_study(storage_url, study)
     recorded = read_metadata(loaded)
+    if recorded is None:
+        raise StorageError(f"study {loaded.study_name!r} was not created by cnntune (no recorded data or space)")
     summary = summarize_study(
         loaded,
-        data_dir=Path(recorded.data_dir) if recorded is not None and recorded.data_dir else Path(),
+        data_dir=Path(recorded.data_dir),
         storage_url=storage_url,
         target=read_target(loaded) or count_finished(loaded),
         ran_here=0,

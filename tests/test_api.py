@@ -148,3 +148,14 @@ def test_tune_result_repr_shows_no_password(tmp_path):
     summary = SearchSummary("s", "postgresql://u:***@h/db", tmp_path, 1, 0, 0, 0, 0, None, None, {}, 0)
     result = TuneResult(summary=summary, storage_url="postgresql://u:hunter2@h/db", cache_dir=tmp_path)
     assert "hunter2" not in repr(result)
+
+
+def test_load_result_of_a_study_cnntune_did_not_create_is_one_error(tmp_path):
+    import optuna
+
+    from cnntune.errors import StorageError
+
+    url = f"sqlite:///{tmp_path / 'plain.db'}"
+    optuna.create_study(study_name="plain", storage=url)
+    with pytest.raises(StorageError, match="'plain' was not created by cnntune"):
+        cnntune.load_result("plain", url)
