@@ -6,9 +6,9 @@
 cnntune ends a configuration priced over its share of the budget as PRUNED
 with no intermediate value (TPE ranks it with the worst). The alternative is
 a constraint (`Trial.set_constraint`, Optuna 5's form of `constraints_func`),
-which TPE ranks by how far over the limit a trial was. No training is needed to compare them: each draw of the default space is
-built and priced with the device's calibration (as `tune start --budget`
-prices it), and a feasible one gets a stand-in value:
+which TPE ranks by how far over the limit a trial was. No training is needed
+to compare them: each draw of the default space is built and priced with the
+device's calibration (as `tune start --budget` prices it), and a feasible one gets a stand-in value:
 
 - `noise`: uniform in [0.5, 0.9], nothing to learn but the cost limit;
 - `capacity`: rises with the model's training FLOPs (plus noise), so the best
