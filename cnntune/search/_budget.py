@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +148,38 @@ def make_pricer(dataset: Any, training: Any, plan: BudgetPlan, cache_dir: Path, 
         max_epochs=training.max_epochs,
         budget=plan.budget,
     )
+
+
+def recipe_pricing(dataset: Any, training: Any, plan: BudgetPlan, cache_dir: Path) -> Callable[[dict], bool] | None:
+    """With a budget: a test of whether a trial of some params fits it, priced as that trial will be.
+
+    Warm-start recipes are scaled with it (`cnntune.search._warm_start`). The
+    calibration is read (or measured) on the first call only, so a resumed
+    study, which enqueues nothing, never pays for it here.
+    """
+    if plan.budget is None or training.model_function is not None:
+        return None  # no budget to fit; a user's model is not cnntune's CNN that the recipes describe
+    pricers: list[TrialPricer] = []
+
+    def fits(params: dict) -> bool:
+        import keras
+
+        from cnntune.model import HParams
+        from cnntune.model.training import build_model
+
+        if not pricers:
+            pricers.append(make_pricer(dataset, training, plan, cache_dir))
+        hp = HParams.from_params(params)
+        model = build_model(hp, dataset.image_shape, dataset.num_classes, mixed_precision=training.mixed_precision)
+        priced = pricers[0].price(model, hp.batch_size)
+        keras.backend.clear_session()
+        try:
+            pricers[0].check(priced)
+        except TooCostly:
+            return False
+        return True
+
+    return fits
 
 
 def recorded_observations(study: Any, n_train: int, n_val: int) -> list[Any]:

@@ -148,6 +148,7 @@ def run_search(
             and val_accuracy, in the experiment named after the study.
     """
     from cnntune.data import data_warnings, demo_data_dir, load_dataset
+    from cnntune.search._budget import recipe_pricing
 
     if trials is not None and more is not None:
         raise SearchError("--trials (the study's total) and --more (trials beyond it) exclude each other; pass one")
@@ -232,6 +233,7 @@ def run_search(
         warm_start=warm_start and engine == "optuna",  # KerasTuner's oracle would leave them WAITING
         models=models,
         class_names=dataset.class_names,
+        recipe_fits=recipe_pricing(dataset, training, plan, cache_dir),
     )
     if more is not None:
         trials = count_finished(opened.study) + more

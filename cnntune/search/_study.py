@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,7 @@ def open_study(
     warm_start: bool = True,
     models: ModelStore = ModelStore(),
     class_names: tuple[str, ...] | None = None,
+    recipe_fits: Callable[[dict], bool] | None = None,
 ) -> OpenStudy:
     """Creates the study, or resumes it after checking data, space and settings.
 
@@ -84,6 +86,7 @@ def open_study(
     recipes its space can express as its first trials (`_warm_start`). `models` says
     where trained models are kept; a resumed study keeps its own unless `force`.
     `class_names` (class-per-folder data) are recorded for export and prediction.
+    `recipe_fits` (with a budget) scales each recipe until a trial of it fits its share.
     """
     import optuna
 
@@ -96,7 +99,7 @@ def open_study(
         name_metric(study)
         _record(study, fingerprint, space, settings, training, data_dir, _new_models(models), class_names)
         if warm_start:
-            enqueue_recipes(study, space)
+            enqueue_recipes(study, space, fits=recipe_fits)
         return OpenStudy(study, storage, space, settings, training)
     study = optuna.load_study(study_name=name, storage=storage, **strategies)
     name_metric(study)  # studies created before it was named, too

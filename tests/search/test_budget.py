@@ -19,8 +19,8 @@ from cnntune.search._budget import TooCostly, TrialPricer
 from cnntune.search._budget_plan import Budget
 from cnntune.search._enqueue import check_enqueued
 from cnntune.search._study import open_study
-from cnntune.search._warm_start import RECIPES, WARM_START_ATTR, recipe_in_space
-from cnntune.spaces import default_space, parse_space
+from cnntune.search._warm_start import RECIPES, SCALED_ATTR, WARM_START_ATTR, cheaper_variants, recipe_in_space
+from cnntune.spaces import default_space, default_space_text, parse_space
 from cnntune.storage import open_storage
 
 
@@ -75,7 +75,7 @@ def test_pricer_without_budget_never_skips():
     TrialPricer(_FixedTime(0), n_train=10, n_val=5, max_epochs=20, budget=None).check(_priced(1e9, 20))
 
 
-def _open(tmp_path, space_text: str, *, warm_start: bool = True, name: str = "w"):
+def _open(tmp_path, space_text: str, *, warm_start: bool = True, name: str = "w", recipe_fits=None):
     space = tmp_path / f"{name}.toml"
     space.write_text(space_text)
     return open_study(
@@ -88,12 +88,11 @@ def _open(tmp_path, space_text: str, *, warm_start: bool = True, name: str = "w"
         training=TrainingSettings(),
         force=False,
         warm_start=warm_start,
+        recipe_fits=recipe_fits,
     )
 
 
 def test_warm_start_enqueues_the_recipes_the_space_can_express_once(tmp_path):
-    from cnntune.spaces import default_space_text
-
     first = _open(tmp_path, default_space_text())
     waiting = [t for t in first.study.trials if t.state.name == "WAITING"]
     assert [t.user_attrs["recipe"] for t in waiting] == list(RECIPES)
@@ -117,9 +116,72 @@ def test_warm_start_skips_a_recipe_whose_fixed_value_differs_from_the_default():
     assert recipe_in_space(RECIPES["lean-plain"], space) is None
 
 
-def test_no_warm_start_enqueues_nothing(tmp_path):
-    from cnntune.spaces import default_space_text
+def test_cheaper_variants_add_the_stride2_stem_then_narrow_within_the_space():
+    space = default_space()
+    variants = list(cheaper_variants(recipe_in_space(RECIPES["peer-residual"], space), space))
+    assert [change for _, change in variants] == ["", "stem stride2", "stem stride2, base width 24 -> 18"]
+    assert variants[0][0] == recipe_in_space(RECIPES["peer-residual"], space)  # first as written
+    assert (variants[-1][0]["stem"], variants[-1][0]["base_width"]) == ("stride2", 18)
+    by_name = {param.name: param for param in space.params}
+    assert all(by_name[name].contains(value) for params, _ in variants for name, value in params.items())
 
+
+def test_cheaper_variants_change_only_what_the_space_allows():
+    no_stride = parse_space(
+        default_space_text().replace('choices = ["none", "stride2", "patch2"]', 'choices = ["none", "patch2"]'),
+        source="t",
+    )
+    peer = recipe_in_space(RECIPES["peer-residual"], no_stride)
+    changes = [change for _, change in cheaper_variants(peer, no_stride)]
+    assert changes == ["", "base width 24 -> 18"]  # no stride-2 stem, and 18 * 3/4 is under the space's 16
+    lean = recipe_in_space(RECIPES["lean-plain"], no_stride)
+    assert [change for _, change in cheaper_variants(lean, no_stride)] == [""]  # width 16 is the space's lowest
+
+
+def test_warm_start_with_a_budget_scales_recipes_until_they_fit(tmp_path):
+    def fits(params):  # what a tight budget affords: the stride-2 stem and at most 24 filters
+        return params["stem"] == "stride2" and params["base_width"] <= 24
+
+    opened = _open(tmp_path, default_space_text(), recipe_fits=fits)
+    waiting = [t for t in opened.study.trials if t.state.name == "WAITING"]
+    # peer-residual scaled to stride2 + width 24 is peer-residual-stem scaled: enqueued once
+    assert [(t.user_attrs["recipe"], t.user_attrs[SCALED_ATTR]) for t in waiting] == [
+        ("lean-plain", "stem stride2"),
+        ("peer-residual-stem", "base width 32 -> 24"),
+    ]
+    assert all(fits(t.system_attrs["fixed_params"]) for t in waiting)
+    assert opened.study.user_attrs[WARM_START_ATTR] == [
+        "lean-plain (stem stride2)",
+        "peer-residual-stem (base width 32 -> 24)",
+    ]
+
+
+def test_warm_start_with_a_budget_leaves_out_recipes_that_never_fit(tmp_path):
+    opened = _open(tmp_path, default_space_text(), recipe_fits=lambda params: False)
+    assert opened.study.trials == [] and opened.study.user_attrs[WARM_START_ATTR] == []
+    roomy = _open(tmp_path, default_space_text(), name="roomy", recipe_fits=lambda params: True)
+    assert [SCALED_ATTR in t.user_attrs for t in roomy.study.trials] == [False] * len(RECIPES)  # as written
+
+
+def test_recipe_pricing_prices_on_this_device_and_only_with_a_budget(tiny_data, calibration_cache):
+    from cnntune.data import load_dataset
+    from cnntune.search._budget import recipe_pricing
+    from cnntune.search._budget_plan import BudgetPlan
+
+    dataset = load_dataset(tiny_data, cache_dir=calibration_cache)
+    lean = recipe_in_space(RECIPES["lean-plain"], default_space())
+    training = TrainingSettings()
+    unbudgeted = BudgetPlan.starting_now(None, 0.25, calibrate=True)
+    assert recipe_pricing(dataset, training, unbudgeted, calibration_cache) is None
+    roomy = BudgetPlan.starting_now(10 * 24 * 3600, 0.25, calibrate=True)
+    assert recipe_pricing(dataset, training, roomy, calibration_cache)(lean) is True
+    spent = BudgetPlan.starting_now(60, 0.25, calibrate=True, started=time.monotonic() - 120)  # no time left
+    assert recipe_pricing(dataset, training, spent, calibration_cache)(lean) is False
+    own_model = TrainingSettings(model_function="my_models:build")
+    assert recipe_pricing(dataset, own_model, roomy, calibration_cache) is None
+
+
+def test_no_warm_start_enqueues_nothing(tmp_path):
     assert _open(tmp_path, default_space_text(), warm_start=False).study.trials == []
 
 
