@@ -233,7 +233,9 @@ def run_search(
         warm_start=warm_start and engine == "optuna",  # KerasTuner's oracle would leave them WAITING
         models=models,
         class_names=dataset.class_names,
-        recipe_fits=recipe_pricing(dataset, training, plan, cache_dir),
+        # Pricing builds models: only where this process trains anyway. A parent of spawned
+        # workers or --isolate children must not start TensorFlow (on a GPU it would hold the memory).
+        recipe_fits=recipe_pricing(dataset, training, plan, cache_dir) if workers == 1 and not isolate else None,
     )
     if more is not None:
         trials = count_finished(opened.study) + more
