@@ -9,6 +9,7 @@ from typing import Any
 
 from cnntune.errors import SearchError, SpaceError
 from cnntune.model import HParams
+from cnntune.search._warm_start import RECIPE_ATTR
 from cnntune.spaces import Space, fixed_values
 
 
@@ -65,5 +66,5 @@ def enqueue_file(storage_url: str, study_name: str | None, file: Path) -> tuple[
     study = load_existing_study(storage_url, study_name)
     space = Space.from_dict(recorded_metadata(study).space, source=f"study {study.study_name!r}")
     check_enqueued(params, space, source=str(file))
-    study.enqueue_trial(params, user_attrs={"recipe": f"enqueued from {Path(file).name}"})
+    study.enqueue_trial(params, user_attrs={RECIPE_ATTR: f"enqueued from {Path(file).name}"})
     return study.study_name, params
