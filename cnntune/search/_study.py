@@ -19,7 +19,7 @@ from cnntune.errors import SearchError, StorageError
 from cnntune.model import TrainingSettings, check_space
 from cnntune.search._settings import SearchSettings, record_settings
 from cnntune.search._strategies import make_pruner, make_sampler
-from cnntune.search._warm_start import enqueue_recipes
+from cnntune.search._warm_start import enqueue_recipes, plan_recipes
 from cnntune.spaces import Space, load_space
 from cnntune.storage import (
     DEFAULT_KEEP_TOP,
@@ -95,11 +95,12 @@ def open_study(
     strategies = _strategies(settings, training, sampler_seed_offset)
     if name not in optuna.get_all_study_names(storage):
         space = space or _checked_space(None, default_space, own)
+        recipes = plan_recipes(space, recipe_fits) if warm_start else None  # priced before the study exists
         study = optuna.create_study(study_name=name, storage=storage, direction="maximize", **strategies)
         name_metric(study)
         _record(study, fingerprint, space, settings, training, data_dir, _new_models(models), class_names)
-        if warm_start:
-            enqueue_recipes(study, space, fits=recipe_fits)
+        if recipes is not None:
+            enqueue_recipes(study, recipes)
         return OpenStudy(study, storage, space, settings, training)
     study = optuna.load_study(study_name=name, storage=storage, **strategies)
     name_metric(study)  # studies created before it was named, too

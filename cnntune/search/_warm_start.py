@@ -138,17 +138,19 @@ def scaled_to_fit(
     return None
 
 
-def enqueue_recipes(study: Any, space: Space, fits: Callable[[dict[str, Any]], bool] | None = None) -> list[str]:
-    """Enqueues every recipe the space can express, records which, and returns their names.
+def plan_recipes(space: Space, fits: Callable[[dict[str, Any]], bool] | None = None) -> list[tuple[str, dict, dict]]:
+    """(name, params, user attrs) of every recipe the space can express, scaled to `fits`.
+
+    Priced before the study exists, so an interrupt or a failed calibration while pricing
+    leaves no study behind.
 
     Args:
-        study: the new study.
-        space: its search space.
+        space: the new study's search space.
         fits: with a budget, says whether a trial of these params fits its share (priced on
             this device); a recipe is then scaled down until it fits, or left out. None
-            enqueues the recipes as written.
+            takes the recipes as written.
     """
-    enqueued, queued_params = [], []
+    planned, queued_params = [], []
     for name, recipe in RECIPES.items():
         params = recipe_in_space(recipe, space)
         if params is None:
@@ -164,7 +166,14 @@ def enqueue_recipes(study: Any, space: Space, fits: Callable[[dict[str, Any]], b
         if params in queued_params:  # two recipes scaled to the same configuration: train it once
             continue
         queued_params.append(params)
+        planned.append((name if SCALED_ATTR not in attrs else f"{name} ({attrs[SCALED_ATTR]})", params, attrs))
+    return planned
+
+
+def enqueue_recipes(study: Any, planned: list[tuple[str, dict, dict]]) -> list[str]:
+    """Enqueues the `plan_recipes` of a new study, records which, and returns their names."""
+    for _, params, attrs in planned:
         study.enqueue_trial(params, user_attrs=attrs, skip_if_exists=True)
-        enqueued.append(name if not attrs.get(SCALED_ATTR) else f"{name} ({attrs[SCALED_ATTR]})")
-    study.set_user_attr(WARM_START_ATTR, enqueued)
-    return enqueued
+    names = [name for name, _, _ in planned]
+    study.set_user_attr(WARM_START_ATTR, names)
+    return names

@@ -163,6 +163,15 @@ def test_warm_start_with_a_budget_leaves_out_recipes_that_never_fit(tmp_path):
     assert [SCALED_ATTR in t.user_attrs for t in roomy.study.trials] == [False] * len(RECIPES)  # as written
 
 
+def test_warm_start_pricing_interrupted_leaves_no_study(tmp_path):
+    def interrupted(params):  # Ctrl-C while a cold calibration times the device
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _open(tmp_path, default_space_text(), recipe_fits=interrupted)
+    assert optuna.get_all_study_names(open_storage(f"sqlite:///{tmp_path / 'w.db'}")) == []
+
+
 def test_recipe_pricing_prices_on_this_device_and_only_with_a_budget(tiny_data, calibration_cache):
     from cnntune.data import load_dataset
     from cnntune.search._budget import recipe_pricing
