@@ -31,6 +31,7 @@ def tune(
     more: int | None = None,
     max_epochs: int | None = None,
     budget: float | str | None = None,
+    final_share: float | None = None,
     space: str | Path | None = None,
     storage: str | None = None,
     study: str | None = None,
@@ -65,6 +66,8 @@ def tune(
         more: instead, this many finished trials beyond what the study has.
         max_epochs: per trial (early stopping and pruning usually end sooner).
         budget: seconds (or "90m", "2h") for the whole call; trials are priced before training.
+        final_share: with a budget, the share of it that trains the best configuration once
+            more at the end (`tune start --final-share`); None = the default, 0 = none.
         space: a TOML search space file; None = the study's, or the packaged default.
         storage: SQLAlchemy URL; None = `sqlite:///tune.db` in the current folder.
         study: study name; None = the data folder's name ("arrays-<hash of their content>" for numpy arrays).
@@ -137,6 +140,7 @@ def tune(
         keep_top=keep_top,
         tensorboard=tensorboard,
         mlflow=mlflow,
+        **_given(final_share=final_share),
     )
     try:
         with watched_search(ResumeHint, quiet=not progress) as view:

@@ -19,10 +19,12 @@ from cnntune import __version__
 from cnntune.errors import CnnTuneError, SearchInterrupted
 from cnntune.model import CHANNELS, JIT_MODES, TrainingSettings
 from cnntune.search import (
+    DEFAULT_FINAL_SHARE,
     DEFAULT_TRIAL_SHARE,
     DEFAULT_TRIALS,
     ENGINES,
     KT_ALGORITHMS,
+    MAX_FINAL_SHARE,
     PRUNERS,
     SAMPLERS,
     SearchSettings,
@@ -373,7 +375,16 @@ def logging_options(command):
     type=click.FloatRange(0, 1, min_open=True),
     default=DEFAULT_TRIAL_SHARE,
     show_default=True,
-    help="With --budget: skip a trial whose estimated full run exceeds this share of the budget.",
+    help="With --budget: a trial trains the epochs that fit this share of the budget (at most --max-epochs); "
+    "one that fits too few to be judged is skipped.",
+)
+@click.option(
+    "--final-share",
+    type=click.FloatRange(0, MAX_FINAL_SHARE),
+    default=DEFAULT_FINAL_SHARE,
+    show_default=True,
+    help="With --budget: the end of the budget trains the best configuration once more, its schedule sized "
+    "to this share of the budget (0: none).",
 )
 @click.option(
     "--export",
@@ -511,6 +522,7 @@ def start(
     timeout,
     budget,
     trial_share,
+    final_share,
     export_to,
     replace_export,
     artifacts,
@@ -591,6 +603,7 @@ def start(
             kt_algorithm=kt_algorithm,
             budget=budget_seconds,
             trial_share=trial_share,
+            final_share=final_share,
             warm_start=warm_start,
             then_export=export_to is not None,
             started=started,

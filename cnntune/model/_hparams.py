@@ -20,7 +20,7 @@ from typing import Any
 from cnntune.errors import SpaceError
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
-LR_SCHEDULES = ("plateau", "cosine", "one_cycle")
+LR_SCHEDULES = ("plateau", "cosine", "one_cycle", "linear")
 BLOCK_TYPES = ("plain", "residual")
 COLOUR_SPACES = ("rgb", "hsv", "lab", "lab_l_only")
 STEMS = ("none", "stride2", "patch2")

@@ -56,6 +56,15 @@ def uses_plateau(hp: HParams) -> bool:
     return hp.lr_schedule == "plateau"
 
 
+def decays_to_zero(hp: HParams) -> bool:
+    """True when the schedule ends at 0 on the last epoch the trial was given.
+
+    Such a trial is not stopped early: its best epochs come at the end of its
+    schedule, after validation accuracy may have stalled for a while at a high LR.
+    """
+    return hp.lr_schedule != "plateau"
+
+
 def build_optimizer(hp: HParams, *, steps_per_epoch: int, epochs: int) -> keras.optimizers.Optimizer:
     """The optimizer `hp` names, with its learning-rate schedule over the whole run.
 
@@ -83,13 +92,20 @@ def learning_rate_schedule(hp: HParams, *, total_steps: int) -> float | keras.op
     """hp.learning_rate as the peak of the schedule `hp.lr_schedule` names.
 
     "plateau" is a constant the ReduceLROnPlateau callback lowers; "cosine"
-    decays to 0 over the run; "one_cycle" warms up linearly from lr/25 over the
-    first 30 % of the steps, then decays by a cosine to 0.
+    decays to 0 over the run; "linear" decays linearly to 0 over the run (the
+    budget-aware schedule of Li, Yumer & Ramanan, "Budgeted Training", ICLR
+    2020); "one_cycle" warms up linearly from lr/25 over the first 30 % of the
+    steps, then decays by a cosine to 0. `total_steps` is what the trial was
+    given (its allotted epochs), so every decaying schedule reaches 0 at its end.
     """
     if hp.lr_schedule == "plateau":
         return float(hp.learning_rate)
     if hp.lr_schedule == "cosine":
         return keras.optimizers.schedules.CosineDecay(hp.learning_rate, decay_steps=total_steps)
+    if hp.lr_schedule == "linear":
+        return keras.optimizers.schedules.PolynomialDecay(
+            hp.learning_rate, decay_steps=total_steps, end_learning_rate=0.0, power=1.0
+        )
     warmup = max(1, round(_ONE_CYCLE_WARMUP * total_steps))
     return keras.optimizers.schedules.CosineDecay(
         hp.learning_rate / _ONE_CYCLE_START,

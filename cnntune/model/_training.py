@@ -23,7 +23,7 @@ from cnntune.model._builder import build_model
 from cnntune.model._compile import compile_model
 from cnntune.model._hparams import HParams
 from cnntune.model._model_function import build_user_model
-from cnntune.model._optim import uses_plateau
+from cnntune.model._optim import decays_to_zero, uses_plateau
 from cnntune.model._settings import TrainingSettings
 
 
@@ -34,6 +34,7 @@ class FitResult:
     model: Any
     history: dict[str, list[float]]
     epochs_run: int
+    epochs_allotted: int  # what the schedule was sized to (max_epochs, or fewer under a budget)
     best_epoch: int  # 1-based; the weights the model holds now
     best_val_accuracy: float | None
     train_seconds: float
@@ -51,7 +52,7 @@ def fit_model(
     settings: TrainingSettings = TrainingSettings(),
     callbacks: Sequence[Any] = (),
     recorder: HistoryRecorder | None = None,
-    on_built: Callable[[Any], None] | None = None,
+    on_built: Callable[[Any], int | None] | None = None,
     verbose: int = 0,
 ) -> FitResult:
     """Builds, compiles and trains a CNN on uint8 images.
@@ -66,8 +67,11 @@ def fit_model(
         callbacks: extra Keras callbacks (pruning, progress), run after ours.
         recorder: where the per-epoch history goes; pass one to read it after
             a callback aborted training.
-        on_built: called with the compiled model before its first step (its cost
-            is known then); an exception it raises ends the fit before any training.
+        on_built: called with the built model before it is compiled (its cost is
+            known then); it returns the epochs to train, fewer than
+            `settings.max_epochs` when a budget allots fewer (None: all of them).
+            The schedule is sized to those epochs. An exception it raises ends
+            the fit before any training.
         verbose: Keras fit verbosity.
     """
     if settings.seed is not None:
@@ -86,19 +90,14 @@ def fit_model(
     if validation is not None:
         val_ds = eval_pipeline(*validation, num_classes=num_classes, batch_size=max(hp.batch_size, 256))
     model = _build(hp, images.shape[1:], num_classes, settings)
-    compile_model(
-        model,
-        hp,
-        steps_per_epoch=steps_per_epoch,
-        epochs=settings.max_epochs,
-        jit_compile=settings.jit,
-    )
+    epochs = settings.max_epochs
+    if on_built is not None:
+        epochs = on_built(model) or epochs
+    compile_model(model, hp, steps_per_epoch=steps_per_epoch, epochs=epochs, jit_compile=settings.jit)
     # Optimizer slots created lazily inside the first traced train step leave their
     # initializer graphs in TensorFlow's global function library, which
     # clear_session() does not empty: ~40 MB per trial, measured. Built eagerly, none.
     model.optimizer.build(model.trainable_variables)
-    if on_built is not None:
-        on_built(model)
 
     own: list[Any] = [keras.callbacks.TerminateOnNaN()]
     stopper = None
@@ -106,7 +105,8 @@ def fit_model(
         stopper = keras.callbacks.EarlyStopping(
             monitor="val_accuracy",
             mode="max",
-            patience=settings.patience,
+            # a schedule that ends at 0 saves its best epochs for last: it runs to its end
+            patience=epochs if decays_to_zero(hp) else settings.patience,
             restore_best_weights=True,
             verbose=0,
         )
@@ -128,7 +128,7 @@ def fit_model(
         model.fit(
             train_ds,
             validation_data=val_ds,
-            epochs=settings.max_epochs,
+            epochs=epochs,
             callbacks=[recorder, *own, *callbacks],
             shuffle=False,  # the pipeline shuffles
             verbose=verbose,
@@ -141,7 +141,7 @@ def fit_model(
         raise
     finally:
         recorder.seconds = time.perf_counter() - start
-    return _result(model, recorder, n_images=len(images))
+    return _result(model, recorder, n_images=len(images), epochs_allotted=epochs)
 
 
 def _build(hp: HParams, input_shape: tuple[int, ...], num_classes: int, settings: TrainingSettings) -> Any:
@@ -178,11 +178,20 @@ class HistoryRecorder(keras.callbacks.Callback):
         self.seconds = 0.0
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        for key, value in (logs or {}).items():
+        logs = dict(logs or {})
+        if "learning_rate" not in logs and self.model is not None:  # Keras 3 logs it only under some callbacks
+            logs["learning_rate"] = _current_learning_rate(self.model.optimizer)
+        for key, value in logs.items():
             self.history.setdefault(key, []).append(float(value))
 
 
-def _result(model: Any, recorder: Any, *, n_images: int) -> FitResult:
+def _current_learning_rate(optimizer: Any) -> float:
+    """The learning rate the next step would take: a schedule evaluated at the steps taken so far."""
+    rate = optimizer.learning_rate  # Keras 3 evaluates a schedule at `optimizer.iterations` here
+    return float(keras.ops.convert_to_numpy(rate))
+
+
+def _result(model: Any, recorder: Any, *, n_images: int, epochs_allotted: int) -> FitResult:
     history = recorder.history
     losses = history.get("loss", [])
     epochs_run = len(losses)
@@ -194,6 +203,7 @@ def _result(model: Any, recorder: Any, *, n_images: int) -> FitResult:
         model=model,
         history=history,
         epochs_run=epochs_run,
+        epochs_allotted=epochs_allotted,
         best_epoch=best_epoch,
         best_val_accuracy=float(max(val)) if val else None,
         train_seconds=seconds,

@@ -1,11 +1,13 @@
 """A search that knows what a trial costs: `--budget`, the too-costly rule, the deadline.
 
 Before a trial's first step its built model is priced (`model_cost`, then the
-device's calibrated `TimeModel`): a configuration whose full trial (max epochs
-at the estimated seconds per epoch) would take more than a share of the budget
-is not trained. It ends PRUNED with no epoch reported — the worst rank TPE
-gives a trial, so the sampler steers away from it — with `skipped` and the
-reason in its attrs, and it does not count toward `--trials`. At the deadline
+device's calibrated `TimeModel`) and allotted its epochs: `--max-epochs`, or
+as many as fit its share of the budget and the time left, its learning-rate
+schedule sized to them (`--max-epochs` is a ceiling, not a length every trial
+must afford). Only a configuration for which fewer than the pruner's second
+rung fit is not trained. It ends PRUNED with no epoch reported — the worst
+rank TPE gives a trial, so the sampler steers away from it — with `skipped`
+and the reason in its attrs, and it does not count toward `--trials`. At the deadline
 the running trial stops after the batch in flight; its best finished epoch is
 its value (COMPLETE), or, if no epoch had finished, it ends PRUNED and skipped
 like a trial that found no time left. Each trial's measured epochs refine the
@@ -25,6 +27,7 @@ import optuna
 from cnntune.search._budget_plan import Budget, BudgetPlan, format_seconds
 from cnntune.search._deadline import DeadlineReached
 from cnntune.search.trial import (
+    ALLOTTED_EPOCHS,
     BATCH_SIZE,
     COST,
     EST_EPOCH_SECONDS,
@@ -42,6 +45,23 @@ from cnntune.search.trial import (
 # the 60-minute competition study (bench/estimate_replay.py), the median estimate error was 0.30
 # at weight 1, 0.19 at 4, 0.13 at 9 and 0.10 at 16; within 30 %: 4, 8, 8 and 8 of 9 trials.
 TRIAL_WEIGHT = 9.0
+# Epochs are allotted against this fraction of the time they must fit in: the first epoch traces
+# (seconds more), and the calibration alone runs under the measured epoch (median 16 % in the
+# issue's hour), so a schedule sized to the estimate exactly would be cut before it reached 0.
+ESTIMATE_MARGIN = 0.85
+FINAL_EPOCHS_FACTOR = 10  # the final fit trains at most this many times --max-epochs
+
+
+def min_epochs(max_epochs: int) -> int:
+    """The fewest epochs a search trial is worth training: the pruner's second rung (3 x the first)."""
+    from cnntune.search._hyperband import first_rung
+
+    return min(max_epochs, 3 * first_rung(max_epochs))
+
+
+def _epochs_in(seconds: float, epoch_seconds: float) -> int:
+    """Whole epochs of `epoch_seconds` that fit in `seconds`, with the estimate's margin."""
+    return int(ESTIMATE_MARGIN * seconds / epoch_seconds) if epoch_seconds > 0 else 10**6
 
 
 class TooCostly(optuna.TrialPruned):
@@ -53,7 +73,7 @@ class TooCostly(optuna.TrialPruned):
 
 
 class TrialPricer:
-    """Prices each built model before training and learns from the epochs trials measure.
+    """Prices each built model before training, allots its epochs, and learns from the epochs trials measure.
 
     One per process: workers and `--isolate` children each hold their own,
     started from the device's cached calibration.
@@ -65,36 +85,61 @@ class TrialPricer:
         self.n_val = n_val
         self.max_epochs = max_epochs
         self.budget = budget
+        self.min_epochs = min_epochs(max_epochs)
 
     def price(self, model: Any, batch_size: int) -> dict[str, Any]:
-        """The cost attrs of a built model: params, FLOPs, estimated seconds per epoch and per trial."""
+        """The cost attrs of a built model: params, FLOPs, estimated seconds per epoch and per full trial."""
         from cnntune.model.training import model_cost
 
         cost = model_cost(model)
         epoch = self.time_model.predict_epoch_seconds(
             cost, n_train=self.n_train, n_val=self.n_val, batch_size=batch_size
         )
+        epoch = float(f"{epoch:.4g}")  # significant digits: tiny models stay > 0
         return {
             COST: cost.to_dict(),
             BATCH_SIZE: batch_size,
-            EST_EPOCH_SECONDS: float(f"{epoch:.4g}"),  # significant digits: tiny models stay > 0
+            EST_EPOCH_SECONDS: epoch,
+            ALLOTTED_EPOCHS: self.max_epochs,
             EST_TRIAL_SECONDS: float(f"{epoch * self.max_epochs:.4g}"),
         }
 
-    def check(self, priced: dict[str, Any]) -> None:
-        """Raises TooCostly when the trial cannot fit its share of the budget, or the time left."""
+    def allot(self, priced: dict[str, Any], *, final: bool = False) -> int:
+        """The epochs the priced trial trains, written into `priced`; raises TooCostly when too few fit.
+
+        A search trial gets `max_epochs`, or as many as fit both its share of the
+        budget and the search's time left, if that is at least `min_epochs`
+        (the pruner's second rung: fewer cannot be judged past its first, noisy
+        look). Below that it is skipped: too costly for its share, or, for the
+        time left, "no time left" (the search phase ends). The final fit
+        (`final`) gets every epoch that fits before the final deadline, up to
+        `FINAL_EPOCHS_FACTOR` x `max_epochs`, and at least one.
+        """
         if self.budget is None:
-            return
-        epoch, trial = priced[EST_EPOCH_SECONDS], priced[EST_TRIAL_SECONDS]
+            return priced[ALLOTTED_EPOCHS]
+        epoch = priced[EST_EPOCH_SECONDS]
+        left = self.budget.time_left(final=final)
+        by_left = _epochs_in(left, epoch)
         per_epoch = f"est. {format_seconds(epoch)}/epoch"
-        if trial > self.budget.trial_limit:
+        if final:
+            by_share, ceiling, floor = by_left, FINAL_EPOCHS_FACTOR * self.max_epochs, 1
+        else:
+            by_share, ceiling, floor = _epochs_in(self.budget.trial_limit, epoch), self.max_epochs, self.min_epochs
+        if by_share < floor:
             raise TooCostly(
-                f"too costly: {per_epoch}, {format_seconds(trial)} for {self.max_epochs} epochs "
-                f"> {self.budget.trial_share:g} of the budget ({format_seconds(self.budget.trial_limit)})"
+                f"too costly: {per_epoch}; {by_share} epochs fit in {self.budget.trial_share:g} of the budget "
+                f"({format_seconds(self.budget.trial_limit)}), fewer than the floor of {floor}"
             )
-        left = self.budget.time_left()
-        if epoch > left:
-            raise TooCostly(f"no time left: {per_epoch} > the {format_seconds(left)} left in the budget", OUT_OF_TIME)
+        if by_left < floor:
+            raise TooCostly(
+                f"no time left: {per_epoch}; {by_left} epochs fit in the {format_seconds(left)} left, "
+                f"fewer than the floor of {floor}",
+                OUT_OF_TIME,
+            )
+        epochs = min(ceiling, by_share, by_left)
+        priced[ALLOTTED_EPOCHS] = epochs
+        priced[EST_TRIAL_SECONDS] = float(f"{epoch * epochs:.4g}")
+        return epochs
 
     def observe(self, cost: dict[str, int], batch_size: int, epoch_seconds: list[float]) -> float | None:
         """Refines the time model with a trial's measured epochs; returns the steady epoch time used.
@@ -174,10 +219,9 @@ def recipe_pricing(dataset: Any, training: Any, plan: BudgetPlan, cache_dir: Pat
         priced = pricers[0].price(model, hp.batch_size)
         keras.backend.clear_session()
         try:
-            pricers[0].check(priced)
+            return pricers[0].allot(priced) == training.max_epochs  # recipes keep their full length
         except TooCostly:
             return False
-        return True
 
     return fits
 
@@ -203,8 +247,11 @@ def recorded_observations(study: Any, n_train: int, n_val: int) -> list[Any]:
     return points
 
 
-def budget_callbacks(budget: Budget | None) -> list[Any]:
-    """Keras callbacks: per-epoch wall times (always) and the deadline stop (with a budget)."""
+def budget_callbacks(budget: Budget | None, *, final: bool = False) -> list[Any]:
+    """Keras callbacks: per-epoch wall times (always) and the deadline stop (with a budget).
+
+    A search trial stops at the search's deadline, the final fit (`final`) at the final deadline.
+    """
     import keras
 
     class EpochTimer(keras.callbacks.Callback):
@@ -234,5 +281,5 @@ def budget_callbacks(budget: Budget | None) -> list[Any]:
 
     callbacks: list[Any] = [EpochTimer()]
     if budget is not None:
-        callbacks.append(DeadlineStop(budget.deadline))
+        callbacks.append(DeadlineStop(budget.final_deadline if final else budget.deadline))
     return callbacks

@@ -94,11 +94,7 @@ def run_trials(
                 _fail_interrupted(study, asked[0], exc, reporter, only_if_running=True)
             raise
         ran += 1
-        if frozen.state.name == "COMPLETE":
-            keeper.evict(study)
-        reporter.trial_finished(frozen, best_trial_or_none(study), count_finished(study))
-        for callback in callbacks:
-            callback(study, frozen)
+        _finished(study, frozen, reporter, keeper, callbacks)
         if frozen.user_attrs.get(SKIPPED) == OUT_OF_TIME:
             break  # nothing more can start inside the budget
         failures_in_a_row = failures_in_a_row + 1 if frozen.state.name == "FAIL" else 0
@@ -106,6 +102,49 @@ def run_trials(
             reason = frozen.user_attrs.get(FAIL_REASON, "unknown")
             raise SearchError(f"{failures_in_a_row} trials in a row failed; the last because: {reason}")
     return ran
+
+
+def run_final_fit(
+    study: Any,
+    storage: Any,
+    objective: Callable[[Any], float],
+    *,
+    budget: Any,
+    reporter: Reporter,
+    keeper: ModelKeeper | NoKeeper = NO_KEEPER,
+    callbacks: Sequence[Callable[[Any, Any], None]] = (),
+) -> int:
+    """After `run_trials`: this run's final fit (`cnntune.search._final_fit`), if it has one; returns 1 or 0."""
+    from cnntune.search._final_fit import claim_final_fit
+
+    raise_if_stop_requested()
+    trial = None
+    try:
+        trial = claim_final_fit(study, storage, budget)
+        if trial is None:
+            return 0
+        frozen = _run_one(study, storage, trial, objective, reporter)
+    except KeyboardInterrupt as exc:
+        if trial is not None:
+            _fail_interrupted(study, trial, exc, reporter, only_if_running=True)
+        raise
+    _finished(study, frozen, reporter, keeper, callbacks)
+    return 1
+
+
+def _finished(
+    study: Any,
+    frozen: Any,
+    reporter: Reporter,
+    keeper: ModelKeeper | NoKeeper,
+    callbacks: Sequence[Callable[[Any, Any], None]],
+) -> None:
+    """What follows every trial this worker told the study: eviction, the report, the study callbacks."""
+    if frozen.state.name == "COMPLETE":
+        keeper.evict(study)
+    reporter.trial_finished(frozen, best_trial_or_none(study), count_finished(study))
+    for callback in callbacks:
+        callback(study, frozen)
 
 
 def _fail_interrupted(

@@ -15,9 +15,9 @@ from typing import Any
 
 from cnntune.errors import SearchError
 from cnntune.model import TrainingSettings
-from cnntune.search._budget_plan import DEFAULT_TRIAL_SHARE, BudgetPlan
+from cnntune.search._budget_plan import DEFAULT_FINAL_SHARE, DEFAULT_TRIAL_SHARE, BudgetPlan, check_final_share
 from cnntune.search._logging import check_logging, open_tracking_store
-from cnntune.search._loop import run_trials
+from cnntune.search._loop import run_final_fit, run_trials
 from cnntune.search._reporter import Reporter, SilentReporter
 from cnntune.search._settings import SearchSettings, check_engine
 from cnntune.search._study import (
@@ -90,6 +90,7 @@ def run_search(
     kt_algorithm: str = "hyperband",
     budget: float | None = None,
     trial_share: float = DEFAULT_TRIAL_SHARE,
+    final_share: float = DEFAULT_FINAL_SHARE,
     calibrate: bool = True,
     warm_start: bool = True,
     then_export: bool = False,
@@ -129,7 +130,10 @@ def run_search(
         kt_algorithm: the KerasTuner oracle: "hyperband", "bayesian" or "random".
         budget: seconds for the whole call (data loading and calibration included): no
             trial starts after it, the running one stops at it (see `cnntune.search._budget`).
-        trial_share: with a budget, a trial whose estimate exceeds this share of it is skipped.
+        trial_share: with a budget, a trial gets the epochs that fit this share of it (at most
+            `training.max_epochs`); one for which fewer than the pruner's second rung fit is skipped.
+        final_share: with a budget, this share of it trains the best configuration once more at
+            the end, its schedule sized to that time (`cnntune.search._final_fit`); 0 = none.
         calibrate: time reference models on this device (cached) so that every trial is
             priced before its first step; always on with a budget.
         warm_start: a new study's first trials are the known-good recipes its space can
@@ -190,9 +194,11 @@ def run_search(
         raise SearchError("--tensorboard and --mlflow need --engine optuna")
     if budget is not None and engine != "optuna":
         raise SearchError("--budget needs --engine optuna (KerasTuner's oracle cannot skip a trial it sized)")
+    check_final_share(final_share)
     plan = BudgetPlan.starting_now(
         budget,
         trial_share,
+        final_share=final_share,
         calibrate=calibrate or budget is not None,
         then_export=then_export,
         export_retrains=not _keeps_models(models),
@@ -328,7 +334,8 @@ def _run_here(opened: OpenStudy, dataset: Any, job: WorkerJob, reporter: Reporte
 
     keeper = make_keeper(opened.study)
     objective = make_objective(opened, dataset, job, reporter, keeper)
-    return run_trials(
+    callbacks = job.log_to.study_callbacks()
+    ran = run_trials(
         opened.study,
         opened.storage,
         objective,
@@ -337,7 +344,16 @@ def _run_here(opened: OpenStudy, dataset: Any, job: WorkerJob, reporter: Reporte
         timeout=job.timeout,
         deadline=job.plan.deadline,
         keeper=keeper,
-        callbacks=job.log_to.study_callbacks(),
+        callbacks=callbacks,
+    )
+    return ran + run_final_fit(
+        opened.study,
+        opened.storage,
+        objective,
+        budget=job.plan.budget,
+        reporter=reporter,
+        keeper=keeper,
+        callbacks=callbacks,
     )
 
 

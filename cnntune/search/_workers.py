@@ -130,8 +130,10 @@ def _report_new_trials(study: Any, seen: set[int], reporter: Reporter) -> None:
 def _running_progress(study: Any, max_epochs: int) -> list[tuple[int, int, int]]:
     from optuna.trial import TrialState
 
+    from cnntune.search.trial import ALLOTTED_EPOCHS
+
     running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
-    return [(t.number, len(t.intermediate_values), max_epochs) for t in running]
+    return [(t.number, len(t.intermediate_values), t.user_attrs.get(ALLOTTED_EPOCHS, max_epochs)) for t in running]
 
 
 def _interrupt(processes: list[Any]) -> None:
@@ -150,7 +152,7 @@ def _worker_main(job: WorkerJob, index: int, threads: int) -> None:
     from cnntune.data import load_dataset
     from cnntune.model import configure_tensorflow, import_tensorflow_quietly
     from cnntune.search._keeper import make_keeper
-    from cnntune.search._loop import run_trials
+    from cnntune.search._loop import run_final_fit, run_trials
     from cnntune.search._study import join_study
     from cnntune.storage import open_storage
 
@@ -166,6 +168,7 @@ def _worker_main(job: WorkerJob, index: int, threads: int) -> None:
             )
             keeper = make_keeper(opened.study)
             objective = make_objective(opened, dataset, job, SilentReporter(), keeper)
+            callbacks = job.log_to.study_callbacks()
             run_trials(
                 opened.study,
                 storage,
@@ -175,7 +178,16 @@ def _worker_main(job: WorkerJob, index: int, threads: int) -> None:
                 timeout=job.timeout,
                 deadline=job.plan.deadline,
                 keeper=keeper,
-                callbacks=job.log_to.study_callbacks(),
+                callbacks=callbacks,
+            )
+            run_final_fit(
+                opened.study,
+                storage,
+                objective,
+                budget=job.plan.budget,
+                reporter=SilentReporter(),
+                keeper=keeper,
+                callbacks=callbacks,
             )
         except CnnTuneError as exc:
             print(f"error: worker {index}: {exc}", file=sys.stderr)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import statistics
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +19,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from cnntune.errors import SearchInterrupted
 from cnntune.search._budget_plan import format_seconds
 from cnntune.search._interrupts import stop_signals
-from cnntune.search.trial import SKIPPED, TOO_COSTLY, counts_toward_target
+from cnntune.search.trial import (
+    ALLOTTED_EPOCHS,
+    EST_TRIAL_SECONDS,
+    FINAL_FIT,
+    SKIPPED,
+    TOO_COSTLY,
+    counts_toward_target,
+)
 
 SKIP_HINT_AFTER = 5  # too-costly trials in a row before the view suggests a smaller trial or a bigger budget
 BATCH_PROGRESS_AFTER = 10.0  # seconds into an epoch before batches are counted on the status line
@@ -71,6 +79,7 @@ class LiveView:
         self._skipped_in_a_row = 0
         self._trial_seconds: list[float] = []  # wall seconds of the trials this run trained to the end
         self._interrupted: tuple[int, bool] | None = None  # (trial number, confirmed FAIL by the store)
+        self._final = False  # the final fit runs: the time left is the final fit's
 
     def search_started(self, study_name: str, target: int, finished: int, where: str) -> None:
         self.console.print(
@@ -92,11 +101,16 @@ class LiveView:
 
     def trial_priced(self, number: int, priced: dict[str, Any]) -> None:
         self._priced = dict(priced)
+        final = priced.get(FINAL_FIT)
+        if final and ALLOTTED_EPOCHS in priced:
+            self._final = True
+            ends = time.strftime("%H:%M", time.localtime(time.time() + priced[EST_TRIAL_SECONDS]))
+            self.console.print(
+                f"final fit of trial {final['of']}'s configuration: {priced[ALLOTTED_EPOCHS]} epochs, ends {ends}"
+            )
         self._status(f"trial {number}: est. {format_seconds(priced['est_epoch_seconds'])}/epoch")
 
     def keras_callback(self, number: int) -> Any:
-        import time
-
         import keras
 
         view = self
@@ -150,7 +164,7 @@ class LiveView:
         if self._skipped_in_a_row == SKIP_HINT_AFTER:
             self.console.print(
                 f"[yellow]the last {SKIP_HINT_AFTER} trials were too costly for their share of the budget: "
-                "lower --max-epochs, or raise --budget or --trial-share[/]"
+                "raise --budget or --trial-share, or narrow the space to smaller nets[/]"
             )
         if self._task is not None:
             self.progress.update(self._task, completed=finished)
@@ -177,11 +191,13 @@ class LiveView:
     def _status(self, text: str) -> None:
         if self._task is None:
             return
-        if self._budget is not None:
+        if self._budget is not None and self._final:
+            text = f"final fit: {format_seconds(self._budget.time_left(final=True))} left · {text}"
+        elif self._budget is not None:
             left = self._budget.time_left()
             more = expected_more_trials(left, self._trial_seconds)
             fits = "" if more is None else f" (~{more} more trial{'s' if more != 1 else ''} at this pace)"
-            text = f"{format_seconds(left)} of budget left{fits} · {text}"
+            text = f"{format_seconds(left)} of search left{fits} · {text}"
         self.progress.update(self._task, status=text)
 
 
@@ -203,10 +219,14 @@ def format_trial_line(trial: Any, best: Any | None) -> str:
     value_text = f"val_acc {value:.4f}" if value is not None else "val_acc   -   "
     best_text = f"best {best.value:.4f} (#{best.number})" if best is not None else "best   -   "
     epochs = trial.user_attrs.get("epochs_run", len(trial.intermediate_values))
+    allotted = trial.user_attrs.get(ALLOTTED_EPOCHS)
+    epochs_text = f"{epochs:>3}" if allotted is None else f"{epochs:>3}/{allotted}"
     seconds = trial.duration.total_seconds() if trial.duration else 0.0
+    final = trial.user_attrs.get(FINAL_FIT)
+    final_text = f"  final fit of #{final['of']}" if final else ""
     line = (
         f"trial {trial.number:>4}  [{style}]{state:<8}[/]  {value_text}  {best_text}  "
-        f"epochs {epochs:>3}  {seconds:7.1f}s{_timing(trial)}{_main_params(trial)}"
+        f"epochs {epochs_text}  {seconds:7.1f}s{_timing(trial)}{final_text}{_main_params(trial)}"
     )
     reason = trial.user_attrs.get("fail_reason")
     if not reason:

@@ -50,11 +50,15 @@ HISTORY = "history"  # per-epoch curves: loss, accuracy, val_loss, val_accuracy,
 EPOCHS_RUN = "epochs_run"
 BEST_EPOCH = "best_epoch"  # 1-based, as Keras prints epochs
 STOPPED = "stopped"  # "budget deadline": the trial was cut at the deadline, its best finished epoch kept
+SCHEDULE_DONE = "schedule_done"  # of a trial cut at the deadline: epochs run / epochs allotted
+# The final fit (`cnntune.search._final_fit`): {"of": source trial number, "run": the budget's run id}
+FINAL_FIT = "final_fit"
 # What a trial cost (`cnntune.search._budget`): priced before its first step, then measured.
 COST = "cost"  # params, forward/train FLOPs and activations per image
 BATCH_SIZE = "batch_size"  # the one the trial was priced at
 EST_EPOCH_SECONDS = "est_epoch_seconds"
-EST_TRIAL_SECONDS = "est_trial_seconds"  # max epochs at the estimated rate
+ALLOTTED_EPOCHS = "allotted_epochs"  # what its schedule was sized to: max epochs, or what fits the budget
+EST_TRIAL_SECONDS = "est_trial_seconds"  # the allotted epochs at the estimated rate
 EPOCH_SECONDS = "epoch_seconds"  # measured, per epoch, validation included
 MEASURED_EPOCH_SECONDS = "measured_epoch_seconds"  # the median epoch after the first (which traces)
 # The kept model (`cnntune.search._keeper`): its artifact id is `cnntune.storage.MODEL_ARTIFACT`.
@@ -86,7 +90,7 @@ def train_configuration(
     training: TrainingSettings,
     callbacks: Sequence[Any] = (),
     *,
-    on_built: Callable[[Any], None] | None = None,
+    on_built: Callable[[Any], int | None] | None = None,
     after_fit: Callable[[Any], dict[str, Any] | None] | None = None,
 ) -> TrialOutcome:
     """Trains `hp` on the train split, validating every epoch, and says how it ended.
@@ -96,8 +100,9 @@ def train_configuration(
         dataset: a `cnntune.data.Dataset`.
         training: epochs, patience, seed and device options (the seed already the trial's).
         callbacks: Keras callbacks of the calling engine (pruning, progress, budget).
-        on_built: called with the compiled model before its first step; it may raise
-            `optuna.TrialPruned` to end the trial before any training (too costly).
+        on_built: called with the built model before it is compiled; it returns the epochs
+            to train (None: all of `training.max_epochs`), or raises `optuna.TrialPruned`
+            to end the trial before any training (too costly).
         after_fit: called with the trained model of every COMPLETE outcome, holding its best
             epoch's weights (a deadline cut included); the attrs it returns are recorded
             too. The search keeps the model with it; KerasTuner keeps its weights.
@@ -117,11 +122,13 @@ def train_configuration(
 
     recorder = HistoryRecorder()
     built: list[Any] = []  # the model, for a fit that a deadline cuts short
+    allotted = [training.max_epochs]
 
-    def built_hook(model: Any) -> None:
+    def built_hook(model: Any) -> int:
         built.append(model)
         if on_built is not None:
-            on_built(model)
+            allotted[0] = on_built(model) or allotted[0]
+        return allotted[0]
 
     kept: dict[str, Any] = {}
     try:
@@ -146,7 +153,7 @@ def train_configuration(
         attrs = {**_history_attrs(recorder.history), **getattr(exc, "attrs", {})}
         return TrialOutcome(PRUNED, None, recorder.history, attrs)
     except DeadlineReached:
-        outcome = _stopped_at_deadline(recorder.history)
+        outcome = _stopped_at_deadline(recorder.history, allotted[0])
         if outcome.state == COMPLETE and after_fit is not None and built:
             outcome.attrs.update(after_fit(built[0]) or {})  # fit_model left the best finished epoch in it
         return outcome
@@ -193,7 +200,7 @@ def _history_attrs(history: dict[str, list[float]]) -> dict[str, Any]:
     }
 
 
-def _stopped_at_deadline(history: dict[str, list[float]]) -> TrialOutcome:
+def _stopped_at_deadline(history: dict[str, list[float]], allotted: int) -> TrialOutcome:
     """The budget ran out mid-trial: the best finished epoch is the value, as early stopping would keep it."""
     val = history.get("val_accuracy", [])
     if not val:  # nothing to keep: PRUNED, and like a skipped trial it does not count toward --trials
@@ -202,7 +209,12 @@ def _stopped_at_deadline(history: dict[str, list[float]]) -> TrialOutcome:
             PRUNED, None, history, {**_history_attrs(history), SKIPPED: OUT_OF_TIME, FAIL_REASON: reason}
         )
     best = max(range(len(val)), key=val.__getitem__)
-    attrs = {**_history_attrs(history), BEST_EPOCH: best + 1, STOPPED: "budget deadline"}
+    attrs = {
+        **_history_attrs(history),
+        BEST_EPOCH: best + 1,
+        STOPPED: "budget deadline",
+        SCHEDULE_DONE: round(len(val) / allotted, 3),
+    }
     return TrialOutcome(COMPLETE, val[best], history, attrs)
 
 
@@ -246,24 +258,29 @@ def train_trial(
     from cnntune.search._budget import budget_callbacks
     from cnntune.search._pruning import BestSoFarPruning
 
-    timer, *deadline = budget_callbacks(budget)
+    final = trial.user_attrs.get(FINAL_FIT)  # the final fit: its own epochs, schedule and deadline, never pruned
+    if final and final.get("schedule"):
+        hp = dataclasses.replace(hp, lr_schedule=final["schedule"])
+    timer, *deadline = budget_callbacks(budget, final=bool(final))
     priced: dict[str, Any] = {}
 
-    def price(model: Any) -> None:
+    def price(model: Any) -> int | None:
         if pricer is None:
-            return
+            return None
         priced.update(pricer.price(model, hp.batch_size))
-        for key, value in priced.items():
-            trial.set_user_attr(key, value)
-        reporter.trial_priced(trial.number, priced)
-        pricer.check(priced)
+        try:
+            return pricer.allot(priced, final=bool(final))
+        finally:  # a skipped trial records its price too
+            for key, value in priced.items():
+                trial.set_user_attr(key, value)
+            reporter.trial_priced(trial.number, {**priced, FINAL_FIT: final})
 
     # The timer first: the pruning callback raises in on_epoch_end, and the pruned epoch still counts.
     every = [
         timer,
         *deadline,
         *callbacks,
-        BestSoFarPruning(trial, "val_accuracy"),
+        None if final else BestSoFarPruning(trial, "val_accuracy"),
         reporter.keras_callback(trial.number),
     ]
     try:

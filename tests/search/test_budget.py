@@ -15,7 +15,7 @@ from cnntune.cli import cli
 from cnntune.errors import SearchError, SpaceError
 from cnntune.model import TrainingSettings
 from cnntune.search import SearchSettings, parse_duration
-from cnntune.search._budget import TooCostly, TrialPricer
+from cnntune.search._budget import FINAL_EPOCHS_FACTOR, TooCostly, TrialPricer, min_epochs
 from cnntune.search._budget_plan import Budget
 from cnntune.search._enqueue import check_enqueued
 from cnntune.search._study import open_study
@@ -56,23 +56,79 @@ class _FixedTime:
     def predict_epoch_seconds(self, cost, *, n_train, n_val, batch_size):
         return self.seconds
 
+    def refined(self, observation):
+        return self  # a trial's measured epochs do not move a fixed price
+
 
 def _priced(epoch_seconds: float, max_epochs: int) -> dict:
-    return {"est_epoch_seconds": epoch_seconds, "est_trial_seconds": epoch_seconds * max_epochs}
+    return {
+        "est_epoch_seconds": epoch_seconds,
+        "allotted_epochs": max_epochs,
+        "est_trial_seconds": epoch_seconds * max_epochs,
+    }
 
 
-def test_pricer_skips_a_trial_over_its_share_of_the_budget_with_the_reason():
-    pricer = TrialPricer(_FixedTime(0), n_train=10, n_val=5, max_epochs=20, budget=Budget.starting_now(3600))
-    pricer.check(_priced(45.0, 20))  # 15 min of 60: fits a quarter
+def _pricer(max_epochs: int, budget: Budget | None) -> TrialPricer:
+    return TrialPricer(_FixedTime(0), n_train=10, n_val=5, max_epochs=max_epochs, budget=budget)
+
+
+def test_pricer_allots_max_epochs_when_they_fit_the_share():
+    priced = _priced(30.0, 20)  # 10 min of a 60-min budget's 15-min share
+    assert _pricer(20, Budget.starting_now(3600)).allot(priced) == 20
+    assert priced["allotted_epochs"] == 20 and priced["est_trial_seconds"] == 600
+
+
+def test_pricer_allots_fewer_epochs_to_a_trial_over_its_share_instead_of_skipping_it():
+    priced = _priced(90.0, 20)  # 30 min for 20 epochs > the 15-min share: 0.85 * 900 / 90 = 8 epochs fit
+    assert _pricer(20, Budget.starting_now(3600)).allot(priced) == 8
+    assert priced["allotted_epochs"] == 8 and priced["est_trial_seconds"] == 720
+
+
+def test_pricer_skips_a_trial_under_the_floor_with_the_reason():
+    assert min_epochs(20) == 6  # the pruner's second rung: 3 x max(1, 20 // 9)
     with pytest.raises(TooCostly) as caught:
-        pricer.check(_priced(2280.0, 20))  # 38 min per epoch
-    assert str(caught.value).startswith("too costly: est. 38.0 min/epoch")
+        _pricer(20, Budget.starting_now(3600)).allot(_priced(2280.0, 20))  # 38 min per epoch
+    assert str(caught.value).startswith("too costly: est. 38.0 min/epoch; 0 epochs fit in 0.25 of the budget")
+    assert "fewer than the floor of 6" in str(caught.value)
     assert caught.value.attrs["skipped"] == "too costly"
     assert isinstance(caught.value, optuna.TrialPruned)  # the sampler sees it as the worst kind of trial
 
 
-def test_pricer_without_budget_never_skips():
-    TrialPricer(_FixedTime(0), n_train=10, n_val=5, max_epochs=20, budget=None).check(_priced(1e9, 20))
+def test_pricer_allots_to_the_time_left_and_below_the_floor_finds_no_time_left():
+    budget = Budget.starting_now(3600, started=time.monotonic() - 3600 + 200)  # 200 s left
+    assert _pricer(20, budget).allot(_priced(20.0, 20)) == 8  # 0.85 * 200 / 20
+    with pytest.raises(TooCostly) as caught:
+        _pricer(20, budget).allot(_priced(60.0, 20))  # 2 epochs fit
+    assert caught.value.attrs["skipped"] == "no time left"
+
+
+def test_pricer_allots_the_final_fit_every_epoch_its_reserve_holds_up_to_a_ceiling():
+    budget = Budget.starting_now(3600, final_share=0.5)  # the search has 30 min, the final fit 60 from now
+    assert _pricer(20, budget).allot(_priced(30.0, 20), final=True) in (101, 102)  # 0.85 * 3600 / 30, less a moment
+    assert _pricer(4, budget).allot(_priced(30.0, 4), final=True) == 4 * FINAL_EPOCHS_FACTOR
+    assert _pricer(20, budget).allot(_priced(30.0, 20)) == 20  # a search trial keeps its ceiling
+
+
+def test_pricer_without_budget_allots_max_epochs_and_never_skips():
+    assert _pricer(20, None).allot(_priced(1e9, 20)) == 20
+
+
+def test_budget_keeps_the_final_share_before_the_export_reserve():
+    budget = Budget.starting_now(1000, final_share=0.3, then_export=True)
+    assert budget.final_deadline == pytest.approx(budget.end - 30)  # the kept export's reserve
+    assert budget.deadline == pytest.approx(budget.final_deadline - 300)
+    assert budget.time_left(final=True) - budget.time_left() == pytest.approx(300, abs=1)
+
+
+@pytest.mark.parametrize("share", [-0.1, 0.95, float("nan"), float("inf")])
+def test_budget_rejects_a_final_share_outside_its_range(share):
+    with pytest.raises(SearchError, match="--final-share must be in"):
+        Budget.starting_now(60, final_share=share)
+
+
+def test_budget_rejects_a_final_share_that_leaves_a_retrained_export_no_search():
+    with pytest.raises(SearchError, match="leave the search no time"):
+        Budget.starting_now(60, 0.5, final_share=0.5, then_export=True, export_retrains=True)
 
 
 def _open(tmp_path, space_text: str, *, warm_start: bool = True, name: str = "w", recipe_fits=None):
@@ -285,8 +341,9 @@ def test_budget_search_ends_inside_its_deadline_with_no_trial_running(
     assert trials and all(t.state.name != "RUNNING" for t in trials)
     trained = [t for t in trials if not t.user_attrs.get("skipped")]
     assert trained and all(t.state.name == "COMPLETE" for t in trained)
-    for trial in trained:  # cut at the deadline, or all 400 epochs
-        assert trial.user_attrs.get("stopped") == "budget deadline" or trial.user_attrs["epochs_run"] == 400
+    for trial in trained:  # cut at the deadline, or all the epochs it was allotted
+        attrs = trial.user_attrs
+        assert attrs.get("stopped") == "budget deadline" or attrs["epochs_run"] == attrs["allotted_epochs"]
         assert trial.user_attrs["measured_epoch_seconds"] > 0 and trial.user_attrs["est_epoch_seconds"] > 0
 
 
@@ -365,3 +422,33 @@ def test_start_export_folder_that_exists_fails_before_any_search(tmp_path, tiny_
         f"error: --export {out} already exists; pass --replace-export to replace it"
     ]
     assert not db.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("schedule", ["cosine", "linear", "one_cycle"])
+def test_a_trial_over_its_share_trains_the_epochs_that_fit_and_ends_its_schedule_at_zero(tiny_data, tmp_path, schedule):
+    from cnntune.data import load_dataset
+    from cnntune.model import HParams
+    from cnntune.search import SilentReporter
+    from cnntune.search.trial import train_trial
+
+    dataset = load_dataset(tiny_data, cache_dir=tmp_path / "cache")
+    study = optuna.create_study(direction="maximize")
+    trial = study.ask()
+    # Priced at 1 s an epoch against a 5 s share (100 s x 0.05): 0.85 x 5 = 4 of its 9 epochs fit, over the floor of 3.
+    budget = Budget.starting_now(100.0, trial_share=0.05)
+    pricer = TrialPricer(_FixedTime(1.0), n_train=len(dataset.train), n_val=30, max_epochs=9, budget=budget)
+    value = train_trial(
+        trial,
+        HParams(depth=1, base_width=4, batch_size=16, lr_schedule=schedule),
+        dataset,
+        TrainingSettings(max_epochs=9, patience=2, seed=7),
+        SilentReporter(),
+        pricer=pricer,
+        budget=budget,
+    )
+    attrs = study.tell(trial, value).user_attrs
+    assert attrs["allotted_epochs"] == 4 and attrs["epochs_run"] == 4  # no early stop before its schedule ends
+    assert attrs["est_trial_seconds"] == 4.0
+    rates = attrs["history"]["learning_rate"]
+    assert rates[-1] == pytest.approx(0.0, abs=1e-7) and max(rates) > 1e-4

@@ -101,7 +101,7 @@ def test_live_view_suggests_a_smaller_trial_after_five_too_costly_ones_in_a_row(
     view.trial_finished(_trial(2, TrialState.COMPLETE, 0.5), None, 1)  # a trained trial resets the count
     for _ in range(SKIP_HINT_AFTER):
         view.trial_finished(skipped, None, 1)
-    assert out.getvalue().count("lower --max-epochs") == 1
+    assert out.getvalue().count("narrow the space to smaller nets") == 1
 
 
 def test_expected_more_trials_follows_the_median_pace_of_finished_ones():
@@ -132,7 +132,7 @@ def test_live_view_status_says_how_many_more_trials_fit_in_the_budget():
 
     status = view.progress.tasks[0].fields["status"]
     view.search_ended()
-    assert "of budget left (~3 more trials at this pace) · trial 2: starting" in status
+    assert "of search left (~3 more trials at this pace) · trial 2: starting" in status
 
 
 def test_live_view_prints_data_warnings_before_the_trials():

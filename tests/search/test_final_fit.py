@@ -1,0 +1,114 @@
+"""The final fit: the end of a budget trains the best configuration once more, its schedule sized to that time."""
+
+from __future__ import annotations
+
+import time
+
+import optuna
+import pytest
+from click.testing import CliRunner
+from optuna.distributions import FloatDistribution, IntDistribution
+from tiny_searches import run_tiny_search
+
+from cnntune.cli import cli
+from cnntune.model import TrainingSettings
+from cnntune.search._budget_plan import Budget
+from cnntune.search._final_fit import FINAL_SCHEDULE, claim_final_fit, final_schedule
+from cnntune.storage import MODEL_ARTIFACT, open_storage
+
+
+def _study_with_a_best_trial(tmp_path):
+    storage = open_storage(f"sqlite:///{tmp_path / 'f.db'}")
+    study = optuna.create_study(study_name="f", storage=storage, direction="maximize")
+    distributions = {"depth": IntDistribution(1, 4), "learning_rate": FloatDistribution(1e-4, 1e-1, log=True)}
+    for value, depth in ((0.6, 1), (0.8, 3)):
+        study.add_trial(
+            optuna.trial.create_trial(
+                params={"depth": depth, "learning_rate": 0.01}, distributions=distributions, value=value
+            )
+        )
+    return study, storage
+
+
+def test_claim_final_fit_asks_the_best_params_and_skips_what_still_waits(tmp_path):
+    study, storage = _study_with_a_best_trial(tmp_path)
+    study.enqueue_trial({"depth": 2}, user_attrs={"recipe": "lean-plain"})  # the deadline came before it ran
+    budget = Budget.starting_now(600, final_share=0.5)
+
+    trial = claim_final_fit(study, storage, budget)
+
+    assert trial is not None
+    assert trial.user_attrs["final_fit"] == {"of": 1, "run": budget.run_id, "schedule": FINAL_SCHEDULE}
+    assert study.trials[trial.number].state.name == "RUNNING"
+    assert study.trials[trial.number].system_attrs["fixed_params"] == {"depth": 3, "learning_rate": 0.01}
+    recipe = study.trials[2]
+    assert recipe.state.name == "PRUNED" and recipe.user_attrs["skipped"] == "no time left"
+    assert claim_final_fit(study, storage, budget) is None  # this run has one: another worker stops
+
+
+def test_claim_final_fit_needs_a_budget_with_a_share_and_a_best_trial(tmp_path):
+    study, storage = _study_with_a_best_trial(tmp_path)
+    assert claim_final_fit(study, storage, None) is None
+    assert claim_final_fit(study, storage, Budget.starting_now(600, final_share=0.0)) is None
+    spent = Budget.starting_now(60, final_share=0.5, started=time.monotonic() - 120)
+    assert claim_final_fit(study, storage, spent) is None
+    empty = optuna.create_study(study_name="empty", storage=storage, direction="maximize")
+    assert claim_final_fit(empty, storage, Budget.starting_now(600, final_share=0.5)) is None
+    assert len(study.trials) == 2  # nothing asked
+
+
+def test_final_schedule_replaces_only_the_plateau():
+    assert final_schedule({"lr_schedule": "plateau"}) == FINAL_SCHEDULE != "plateau"
+    assert final_schedule({}) == FINAL_SCHEDULE  # HParams' default when the space leaves it out
+    assert final_schedule({"lr_schedule": "one_cycle"}) == "one_cycle"
+
+
+@pytest.mark.slow
+def test_budget_search_ends_with_a_kept_final_fit_inside_its_deadline(tiny_data, tiny_space, tmp_path):
+    from cnntune.data import load_dataset
+    from cnntune.search._calibration import calibrate
+
+    cache = tmp_path / "cache"
+    dataset = load_dataset(tiny_data, cache_dir=cache)
+    calibrate(dataset.image_shape, dataset.num_classes, cache_dir=cache, threads=None)
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    budget = 30.0
+    start = time.monotonic()
+    run_tiny_search(
+        tiny_data,
+        url,
+        cache,
+        tiny_space,
+        1000,
+        budget=budget,
+        final_share=0.4,
+        calibrate=True,
+        training=TrainingSettings(max_epochs=4, patience=4, seed=7),
+    )
+    elapsed = time.monotonic() - start
+    trials = optuna.load_study(study_name="s", storage=url).trials
+    assert elapsed < budget + 3.0
+    assert all(t.state.name != "RUNNING" for t in trials)
+    [final] = [t for t in trials if t.user_attrs.get("final_fit")]
+    assert final is trials[-1] and final.state.name == "COMPLETE"
+    source = trials[final.user_attrs["final_fit"]["of"]]
+    searched = [t for t in trials if t is not final and t.state.name == "COMPLETE"]
+    assert source.value == max(t.value for t in searched) and final.params == source.params
+    assert final.user_attrs["allotted_epochs"] > 4  # the reserve holds more than --max-epochs
+    assert final.user_attrs.get(MODEL_ARTIFACT)  # kept like any trial
+    if final.user_attrs.get("stopped") is None:  # it ran its schedule to its end: the learning rate is 0 there
+        assert final.user_attrs["epochs_run"] == final.user_attrs["allotted_epochs"]
+        assert final.user_attrs["history"]["learning_rate"][-1] == pytest.approx(0.0, abs=1e-6)
+    else:
+        assert 0 < final.user_attrs["schedule_done"] < 1
+
+
+@pytest.mark.parametrize("value", ["-0.1", "0.95", "nan", "abc"])
+def test_start_bad_final_share_is_one_error_line_and_no_store(tmp_path, value):
+    db = tmp_path / "t.db"
+    argv = ["start", "--budget", "1m", "--final-share", value, "--storage", f"sqlite:///{db}"]
+    result = CliRunner().invoke(cli, argv)
+    assert result.exit_code == 2
+    [line] = [x for x in result.stderr.strip().splitlines() if x.strip()][-1:]
+    assert "--final-share" in line
+    assert not db.exists()
