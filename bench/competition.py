@@ -8,14 +8,19 @@ validation split of `--validation` images is carved from train (stratified,
 seeded), so nothing the search selects on is scored. Then, each as a user
 would run it (subprocesses, timed):
 
-    tune start --data RESPLIT --budget B --trials 100000 --seed S
-    tune export-best --out MODEL   (the best trial's kept model; before kept models, a retrain)
+    tune start --data RESPLIT --budget B --trials 100000 --seed S --export MODEL
+        (the export inside the budget: the best combination of the kept models, chosen on validation)
     tune predict MODEL --split test
 
 and prints held-out accuracy, best validation accuracy, trials complete /
 pruned / skipped for cost, seconds until the first complete trial, and how far
 the epoch-time estimates were from the measured epochs. `--race-random` adds
 Optuna's random sampler without pruning or warm start at the same budget.
+`--race-oracle` adds what a user would do instead of a search: the best
+warm-start recipe (the lean CNN; behind the stride-2 stem if fewer than
+`--max-epochs` epochs of it fit the budget) trained as one trial for the whole
+budget, its schedule (`FINAL_SCHEDULE`, decaying to 0) sized to it, then
+exported and scored exactly as cnntune's.
 The images are hard-linked (no copy) when WORK is on the same file system.
 
 Figures (2 CPU cores, TF 2.21): see the README's "Real competition data".
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import random
 import shutil
@@ -38,6 +44,12 @@ from pathlib import Path
 import optuna
 
 from cnntune.search import parse_duration
+from cnntune.search._final_fit import FINAL_SCHEDULE
+from cnntune.search._warm_start import RECIPES
+from cnntune.spaces import fixed_space_toml
+
+ORACLE_RECIPE = "lean-plain"  # the recipe that stayed the best trial in every real-data run so far
+LEAN_EPOCH_SECONDS = {"none": 39.0, "stride2": 13.0}  # measured on 2 CPU cores (README), for the oracle's form
 
 
 def resplit(src: Path, out: Path, n_validation: int, seed: int) -> dict[str, int]:
@@ -101,6 +113,7 @@ def study_figures(url: str, name: str, started: float) -> dict[str, object]:
     trials = study.trials
     skipped = [t for t in trials if t.user_attrs.get("skipped")]
     complete = [t for t in trials if t.state.name == "COMPLETE"]
+    final = [t for t in complete if t.user_attrs.get("final_fit")]
     pruned = [t for t in trials if t.state.name == "PRUNED" and not t.user_attrs.get("skipped")]
     first = min((t.datetime_complete.timestamp() for t in complete), default=None)
     errors = [
@@ -112,8 +125,14 @@ def study_figures(url: str, name: str, started: float) -> dict[str, object]:
     started_trials = [t for t in trials if not t.user_attrs.get("skipped")]
     return {
         "best validation accuracy": round(study.best_value, 4) if complete else None,
-        "trials complete / pruned / skipped for cost / failed": (
-            f"{len(complete)} / {len(pruned)} / {len(skipped)} / {sum(t.state.name == 'FAIL' for t in trials)}"
+        "trials complete / pruned / skipped / failed / final fit": (
+            f"{len(complete) - len(final)} / {len(pruned)} / {len(skipped)} / "
+            f"{sum(t.state.name == 'FAIL' for t in trials)} / {len(final)}"
+        ),
+        "best trial (its source, for a final fit)": _best_trial_text(study) if complete else None,
+        "epochs allotted / run, per trial": " ".join(
+            f"#{t.number}:{t.user_attrs.get('allotted_epochs', '?')}/{t.user_attrs.get('epochs_run', 0)}"
+            for t in started_trials
         ),
         "seconds until the first complete trial": None if first is None else round(first - started, 1),
         "median |est - measured| / measured epoch time": round(statistics.median(errors), 3) if errors else None,
@@ -122,6 +141,38 @@ def study_figures(url: str, name: str, started: float) -> dict[str, object]:
             (t.user_attrs.get("est_trial_seconds", 0) for t in started_trials), default=None
         ),
     }
+
+
+def _best_trial_text(study: optuna.Study) -> str:
+    best = study.best_trial
+    final = best.user_attrs.get("final_fit")
+    recipe = best.user_attrs.get("recipe")
+    source = f", final fit of #{final['of']}" if final else (f", recipe {recipe}" if recipe else "")
+    return f"#{best.number}{source}"
+
+
+def oracle_options(work: Path, budget_seconds: float, max_epochs: int) -> list[str]:
+    """`tune start` options of the oracle: the lean recipe as one trial of the whole budget."""
+    fits_as_written = 0.85 * budget_seconds / LEAN_EPOCH_SECONDS["none"] >= max_epochs
+    params = {**RECIPES[ORACLE_RECIPE], "lr_schedule": FINAL_SCHEDULE}
+    params["stem"] = "none" if fits_as_written else "stride2"
+    space = work / "oracle-space.toml"
+    space.write_text(fixed_space_toml(params, f"the oracle: {ORACLE_RECIPE}, stem {params['stem']}"))
+    return [
+        "--space",
+        str(space),
+        "--trial-share",
+        "1",
+        "--final-share",
+        "0",
+        "--max-epochs",
+        "10000",  # a ceiling: the budget allots the epochs
+        "--pruner",
+        "none",
+        "--no-warm-start",
+        "--trials",
+        "1",
+    ]
 
 
 def held_out_accuracy(predictions: Path, labels: Path) -> float:
@@ -139,6 +190,8 @@ def main() -> None:
     parser.add_argument("--validation", type=int, default=1250, help="validation images carved from train")
     parser.add_argument("--work", type=Path, default=Path("runs/competition"))
     parser.add_argument("--race-random", action="store_true", help="also random search, no pruning or warm start")
+    parser.add_argument("--race-oracle", action="store_true", help="also the lean recipe trained alone for the budget")
+    parser.add_argument("--only-oracle", action="store_true", help="run the oracle alone (with --race-oracle's form)")
     parser.add_argument("--no-export", action="store_true", help="skip the export and held-out prediction")
     args = parser.parse_args()
 
@@ -156,43 +209,33 @@ def main() -> None:
         args.budget,
         "--seed",
         str(args.seed),
-        "--max-epochs",
-        str(args.max_epochs),
     ]
-    methods = {"cnntune": []}
+    search = ["--max-epochs", str(args.max_epochs), "--trials", "100000"]
+    budget = parse_duration(args.budget)
+    methods = {} if args.only_oracle else {"cnntune": search}
     if args.race_random:
-        methods["random"] = ["--sampler", "random", "--pruner", "none", "--no-warm-start"]
+        methods["random"] = [*search, "--sampler", "random", "--pruner", "none", "--no-warm-start"]
+    if args.race_oracle or args.only_oracle:
+        methods["oracle"] = oracle_options(work, budget, args.max_epochs)
     for method, extra in methods.items():
         name = f"{method}-{args.seed}"
         url = f"sqlite:///{work / (name + '.db')}"
+        for stale in (work / f"{name}.db", work / f"{name}.log"):
+            stale.unlink(missing_ok=True)
+        shutil.rmtree(work / f"{name}.db.artifacts", ignore_errors=True)
         log = work / f"{name}.log"
-        log.unlink(missing_ok=True)
+        model = work / f"{name}-model"
+        export = [] if args.no_export or method == "random" else ["--export", str(model), "--replace-export"]
         started = time.time()
-        seconds = run([*tune, "start", *common, *extra, "--trials", "100000", "--study", name, "--storage", url], log)
+        seconds = run([*tune, "start", *common, *extra, *export, "--study", name, "--storage", url], log)
         print(f"\n== {method} (seed {args.seed}, budget {args.budget}): tune start took {seconds:.0f} s", flush=True)
-        budget = parse_duration(args.budget)
-        print(f"tune start ended at {100 * seconds / budget:.1f} % of its budget", flush=True)
+        print(f"tune start{' --export' if export else ''} ended at {100 * seconds / budget:.1f} % of its budget")
         for key, value in study_figures(url, name, started).items():
             print(f"{key}: {value}", flush=True)
-        if args.no_export or method != "cnntune":
+        if not export:
             continue
-        model = work / f"{name}-model"
-        export = run(
-            [
-                *tune,
-                "export-best",
-                "--study",
-                name,
-                "--storage",
-                url,
-                "--out",
-                str(model),
-                "--force",
-                "--cache-dir",
-                str(work / "cache"),
-            ],
-            log,
-        )
+        chosen = json.loads((model / "cnntune.json").read_text())["selection"]["chosen"]
+        print(f"exported: {' + '.join(chosen['members'])}, tta {chosen['tta']}", flush=True)
         predictions = work / f"{name}-held-out.csv"
         run(
             [
@@ -210,7 +253,6 @@ def main() -> None:
             log,
         )
         labels = work / "resplit-held-out-labels.csv"
-        print(f"export-best took {export:.0f} s", flush=True)
         print(f"held-out accuracy (competition validation, 1250 images): {held_out_accuracy(predictions, labels):.4f}")
 
 

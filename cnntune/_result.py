@@ -92,9 +92,13 @@ class TuneResult:
         recorded = read_metadata(self.study)
         return tuple(recorded.class_names) if recorded is not None and recorded.class_names else None
 
-    def export(self, out: str | Path, *, top: int = 1, tta: str = "none", force: bool = False, **retrain: Any) -> Any:
-        """Writes the best trial's kept model (or the mean of the best `top`) as a SavedModel at `out`.
+    def export(
+        self, out: str | Path, *, top: int | None = None, tta: str = "auto", force: bool = False, **retrain: Any
+    ) -> Any:
+        """Writes the best combination of the kept models, chosen on validation, as a SavedModel at `out`.
 
+        `top=K` averages the best K trials' kept models, `tta="none"`/`"flip"` fixes the
+        test-time augmentation; left out, both are chosen by validation accuracy.
         `retrain=True` (with `seeds`, `fit_on`, `epochs`) trains it again instead, as
         `tune export-best --retrain` does. Returns the `ExportResult`.
         """

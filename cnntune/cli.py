@@ -765,9 +765,9 @@ def copy(from_url, to_url, study_name, to_study, artifacts) -> None:
 @click.option(
     "--top",
     type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Export one model averaging the kept models of the best K trials.",
+    default=None,
+    help="Export one model averaging the kept models of the best K trials [default: chosen on validation: "
+    "the best model alone or the greedy ensemble of the kept ones].",
 )
 @click.option(
     "--retrain",
@@ -796,10 +796,11 @@ def copy(from_url, to_url, study_name, to_study, artifacts) -> None:
 )
 @click.option(
     "--tta",
-    type=click.Choice(["none", "flip"]),
-    default="none",
+    type=click.Choice(["auto", "none", "flip"]),
+    default="auto",
     show_default=True,
-    help="Test-time augmentation inside the exported model: flip averages the image and its mirror.",
+    help="Test-time augmentation inside the exported model: flip averages the image and its mirror; auto "
+    "keeps it where it raises validation accuracy.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing export at --out (only after success).")
 @study_data_option
@@ -807,10 +808,12 @@ def copy(from_url, to_url, study_name, to_study, artifacts) -> None:
 def export_best(
     study_name, storage_url, out, top, retrain, epochs, seeds, fit_on, tta, force, data_dir, cache_dir
 ) -> None:
-    """Export the best trial as a SavedModel.
+    """Export the best model as a SavedModel.
 
-    Its kept model by default (no training), --top K for an ensemble, --retrain
-    to train it again. uint8 images in, class probabilities out.
+    By default the best of the kept models alone, their greedy ensemble, each
+    with or without flip TTA, chosen by validation accuracy (no training);
+    --top K / --tta fix the choice, --retrain trains the best trial again.
+    uint8 images in, class probabilities out.
     """
     from cnntune.model import import_tensorflow_quietly
 

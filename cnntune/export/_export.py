@@ -31,6 +31,7 @@ from cnntune.export._retrain import (
 )
 from cnntune.export._savedmodel import INPUT_NAME, SAVEDMODEL_DIR, SIGNATURE, check_reload, export_savedmodel
 from cnntune.export._scores import ValidationScores, score_members, validation_record
+from cnntune.export._selection import AUTO, Selection, select_combination
 from cnntune.export._wrapper import TTA_MODES, build_export_model, exported_probabilities, member_probabilities
 from cnntune.model import HParams
 from cnntune.model.training import needs_cnntune, save_for_inference
@@ -54,6 +55,7 @@ class ExportResult:
     plan: RetrainPlan | None  # RETRAINED only
     tta: str
     scores: ValidationScores
+    selection: Selection  # the combinations scored on validation, and the one exported
     validation: dict[str, Any]  # the exported model's: accuracy, confusion_matrix, per_class_accuracy
     reload_max_diff: float  # largest probability difference, reloaded SavedModel vs in-memory model
     seconds: float  # the whole export, loading and checks included
@@ -71,6 +73,9 @@ class _Source:
     channels: str
     plan: RetrainPlan | None = None
     n_train: int | None = None
+    # the members' validation probabilities [K, N, C], on the images and (for flip TTA) their mirrors
+    plain: Any = None
+    mirrored: Any = None
 
 
 def export_best(
@@ -81,15 +86,19 @@ def export_best(
     data_dir: Path | None = None,
     cache_dir: Path | None = None,
     retrain: bool = False,
-    top: int = 1,
+    top: int | None = None,
     epochs: int | None = None,
     seeds: int = 1,
     fit_on: str = "train",
-    tta: str = "none",
+    tta: str = AUTO,
     force: bool = False,
     printer: Printer = silent,
 ) -> ExportResult:
-    """Exports the study's best trial (or an ensemble of its best `top`) as one SavedModel at `out`.
+    """Exports the study's best model, or the best combination of its kept models, as one SavedModel at `out`.
+
+    By default the combination is chosen by validation accuracy
+    (`cnntune.export._selection`): the best trial's kept model alone, the
+    greedy ensemble of the kept models, each with and without flip TTA.
 
     Args:
         storage_url: the study store.
@@ -98,11 +107,12 @@ def export_best(
         data_dir: the study's data on this machine; None = the folder the study recorded.
         cache_dir: decoded-image cache (retraining only; a kept model reads only validation).
         retrain: train the best trial again instead of exporting the model the search kept.
-        top: average the kept models of the best `top` trials (not with `retrain`).
+        top: average the kept models of the best `top` trials (not with `retrain`); None = chosen.
         epochs: retrain: None = the trial's best epoch (scaled up on train+validation).
         seeds: retrain: members of the ensemble, each trained with its own seed.
         fit_on: retrain: "train" (validation scores stay honest) or "train+validation".
-        tta: "none" or "flip" (average over the image and its mirror, inside the model).
+        tta: "none", "flip" (average over the image and its mirror, inside the model), or "auto":
+            chosen on validation (with `retrain` on train+validation, which the models saw: "none").
         force: replace an existing export at `out`.
         printer: receives progress lines; silent by default.
 
@@ -121,19 +131,22 @@ def export_best(
     with tempfile.TemporaryDirectory(prefix="cnntune-export-") as workdir:
         if retrain:
             source = _retrained(study.study_name, trial, metadata, data_dir, cache_dir, epochs, seeds, fit_on, printer)
+            top = len(source.members)  # the seeds' ensemble as a whole
+            tta = "none" if tta == AUTO and fit_on != "train" else tta
         else:
             source = _kept(study, metadata, data_dir, top, Path(workdir), printer, storage_url)
-        result = _write(source, out, force, tta, study.study_name, storage_url, trial, metadata, printer)
+        source, selection = _select(source, top, tta, printer)
+        result = _write(source, out, force, selection, study.study_name, storage_url, trial, metadata, printer)
     return dataclasses.replace(result, seconds=time.perf_counter() - started)
 
 
-def _check_options(*, retrain: bool, top: int, epochs: int | None, seeds: int, fit_on: str, tta: str) -> None:
-    if tta not in TTA_MODES:
-        raise ExportError(f"--tta must be one of {', '.join(TTA_MODES)}, but got {tta!r}")
-    if top < 1:
+def _check_options(*, retrain: bool, top: int | None, epochs: int | None, seeds: int, fit_on: str, tta: str) -> None:
+    if tta not in (*TTA_MODES, AUTO):
+        raise ExportError(f"--tta must be one of {', '.join((*TTA_MODES, AUTO))}, but got {tta!r}")
+    if top is not None and top < 1:
         raise ExportError(f"--top must be >= 1, but got {top}")
     check_retrain_options(epochs=epochs, seeds=seeds, fit_on=fit_on)
-    if retrain and top != 1:
+    if retrain and top not in (None, 1):
         raise ExportError("--top averages kept models and needs no training; with --retrain use --seeds K")
     if not retrain:
         given = [
@@ -148,7 +161,13 @@ def _check_options(*, retrain: bool, top: int, epochs: int | None, seeds: int, f
 
 
 def _kept(
-    study: Any, metadata: Any, data_dir: Path | None, top: int, workdir: Path, printer: Printer, storage_url: str
+    study: Any,
+    metadata: Any,
+    data_dir: Path | None,
+    top: int | None,
+    workdir: Path,
+    printer: Printer,
+    storage_url: str,
 ) -> _Source:
     members = kept_members(study, metadata, top=top, workdir=workdir, storage_url=storage_url)
     printer(f"loaded {len(members)} kept model(s): " + ", ".join(f"trial #{m.trial}" for m in members))
@@ -194,11 +213,32 @@ def _retrained(
     )
 
 
+def _select(source: _Source, top: int | None, tta: str, printer: Printer) -> tuple[_Source, Selection]:
+    """The members and TTA mode to export: as forced, or the best candidate on validation."""
+    models = [m.model for m in source.members]
+    val = source.validation
+    plain, mirrored = member_probabilities(models, val.images, flipped=tta != "none")
+    selection = select_combination(plain, mirrored, val.labels, top=top, tta=tta)
+    selection = dataclasses.replace(selection, labels=tuple(m.label() for m in source.members))
+    if not selection.forced:
+        chosen = selection.chosen
+        printer(
+            f"chose on validation among {len(selection.candidates)} candidates: {selection.describe(chosen)} "
+            f"({chosen.accuracy:.4f})"
+        )
+    picked = list(selection.chosen.members)
+    members = [dataclasses.replace(source.members[i], file=f"member-{k}.keras") for k, i in enumerate(picked)]
+    flipped = selection.chosen.tta == "flip"
+    return dataclasses.replace(
+        source, members=members, plain=plain[picked], mirrored=mirrored[picked] if flipped else None
+    ), selection
+
+
 def _write(
     source: _Source,
     out: Path,
     force: bool,
-    tta: str,
+    selection: Selection,
     study_name: str,
     storage_url: str,
     trial: Any,
@@ -206,10 +246,11 @@ def _write(
     printer: Printer,
 ) -> ExportResult:
     """Scores the members and the wrapped model, writes and reload-checks the folder."""
+    tta = selection.chosen.tta
     models = [m.model for m in source.members]
     model = build_export_model(models, tta=tta)
     val = source.validation
-    plain, mirrored = member_probabilities(models, val.images, flipped=tta == "flip")
+    plain, mirrored = source.plain, source.mirrored  # computed once, when the members were chosen
     if source.plan is None:
         check_values(source.members, plain, val.labels, source.data_dir)
     probs = exported_probabilities(plain, mirrored)
@@ -225,10 +266,21 @@ def _write(
         checked = slice(0, RELOAD_CHECK_IMAGES)
         diff = check_reload(stage / SAVEDMODEL_DIR, probs[checked], val.images[checked])
         record = _record(source, study_name, storage_url, trial, metadata, shape, tta, scores, diff)
-        write_manifest(stage, {**record, "validation": validation})
+        write_manifest(stage, {**record, "selection": selection.to_dict(), "validation": validation})
     source_name = RETRAINED if source.plan is not None else KEPT
     return ExportResult(
-        out, study_name, trial.number, source_name, source.members, source.plan, tta, scores, validation, diff, 0.0
+        out,
+        study_name,
+        trial.number,
+        source_name,
+        source.members,
+        source.plan,
+        tta,
+        scores,
+        selection,
+        validation,
+        diff,
+        0.0,
     )
 
 

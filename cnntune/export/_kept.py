@@ -28,9 +28,9 @@ RETRAIN_HINT = "pass --retrain to train it again"
 
 
 def kept_members(
-    study: Any, metadata: StudyMetadata, *, top: int, workdir: Path, storage_url: str = ""
+    study: Any, metadata: StudyMetadata, *, top: int | None, workdir: Path, storage_url: str = ""
 ) -> list[Member]:
-    """The `top` best trials' kept models, best first, loaded from the study's store into memory.
+    """The `top` best trials' kept models (None: every kept one), best first, loaded from the study's store.
 
     Raises:
         ExportError: the study keeps no models, fewer than `top`, or one is missing or corrupt.
@@ -46,6 +46,7 @@ def kept_members(
         why = best.user_attrs.get(MODEL_NOT_KEPT) or "it finished before models were kept"
         raise ExportError(f"study {name!r}: trial #{best.number} (the best) has no kept model ({why}); {RETRAIN_HINT}")
     kept = kept_trials(study, metadata.keep_top)
+    top = len(kept) if top is None else top
     if top > len(kept):
         numbers = ", ".join(f"#{t.number}" for t in kept)
         raise ExportError(f"--top {top}: study {name!r} keeps {len(kept)} model(s) (trials {numbers})")

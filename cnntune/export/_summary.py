@@ -22,6 +22,8 @@ def format_export(result: ExportResult) -> str:
     if len(members) > 1:
         row(f"ensemble of {len(members)}", scores.ensemble, scores.ensemble_tta)
     row(f"exported (tta {result.tta})", scores.exported)
+    if not result.selection.forced:
+        lines += _selection_lines(result)
     lines += [
         f"wrote {result.out} in {result.seconds:.1f} s: SavedModel reloaded, outputs match "
         f"(max difference {result.reload_max_diff:.1e})",
@@ -44,3 +46,13 @@ def _headline(result: ExportResult) -> str:
         f"study {result.study_name}, trial #{result.trial_number}: retrained {len(members)} model(s) on "
         f"{plan.fit_on}, {ran} epochs run (at most {plan.epochs})"
     )
+
+
+def _selection_lines(result: ExportResult) -> list[str]:
+    """The candidates scored on validation, the exported one marked."""
+    selection = result.selection
+    lines = ["chosen on validation (that choice makes its validation accuracy optimistic):"]
+    for candidate in selection.candidates:
+        mark = "   <- exported" if candidate == selection.chosen else ""
+        lines.append(f"  {selection.describe(candidate):<28}{candidate.accuracy:.4f}{mark}")
+    return lines
