@@ -174,6 +174,7 @@ def summary_html(summary: _sections.Summary) -> str:
         ]
     if summary.timing is not None and summary.timing.priced:
         rows.append(("epoch-time estimates", _timing_text(summary.timing)))
+    rows += [("final fit", _final_fit_text(fit)) for fit in summary.final_fits]
     parts = [table(rows, "summary-table")]
     if summary.baselines is not None:
         parts.append("<h3>Pixel baselines (<code>tune baseline</code>): the floor to beat</h3>")
@@ -196,6 +197,19 @@ def _timing_text(timing: _sections.Timing) -> str:
     if timing.skipped:
         text += f"; {timing.skipped} skipped as too costly or out of time"
     return text
+
+
+def _final_fit_text(fit: _sections.FinalFit) -> str:
+    """'#6 (COMPLETE) trained #0's configuration again: val_accuracy 0.8300 (#0: 0.8267), 25 of 25 epochs, cosine'."""
+
+    def acc(value: float | None) -> str:
+        return "-" if value is None else f"{value:.4f}"
+
+    epochs = f"{fit.epochs_run if fit.epochs_run is not None else '-'} of {fit.allotted_epochs or '-'} epochs"
+    return (
+        f"#{fit.number} ({fit.state}) trained #{fit.source}'s configuration again: val_accuracy {acc(fit.value)} "
+        f"(#{fit.source}: {acc(fit.source_value)}), {epochs}, {fit.schedule or '-'} schedule"
+    )
 
 
 def _baseline_rows(baselines: BaselineResult, best: _sections.BestTrial | None) -> list[tuple[str, str]]:

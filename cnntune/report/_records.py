@@ -27,6 +27,7 @@ TRIAL_KEYS = (
     "skipped",
     "fail_reason",
     "kept_model",
+    "final_fit_of",
 )
 STUDY_KEYS = ("study", "complete", "pruned", "failed", "running", "waiting", "best_value", "best_trial")
 
@@ -46,6 +47,7 @@ def trial_records(status: StudyStatus) -> list[dict[str, Any]]:
             "skipped": row.skipped,
             "fail_reason": row.fail_reason,
             "kept_model": row.number in kept,
+            "final_fit_of": row.final_fit_of,
             "params": dict(row.params),
         }
         for row in status.trials

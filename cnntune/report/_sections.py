@@ -60,6 +60,44 @@ def timing(study: Any) -> Timing:
     return Timing(priced, measured, statistics.median(errors) if errors else None, within, skipped)
 
 
+class FinalFit(NamedTuple):
+    """A budget's final fit (`cnntune.search._final_fit`) against the trial whose configuration it trained."""
+
+    number: int
+    state: str
+    value: float | None
+    source: int
+    source_value: float | None
+    epochs_run: int | None
+    allotted_epochs: int | None
+    schedule: str | None
+
+
+def final_fits(study: Any) -> list[FinalFit]:
+    """Every final fit of the study (one per budgeted run that reached it), oldest first."""
+    trials = study.get_trials(deepcopy=False)
+    by_number = {t.number: t for t in trials}
+    fits = []
+    for trial in trials:
+        final = trial.user_attrs.get("final_fit")
+        if not final:
+            continue
+        source = by_number.get(final.get("of"))
+        fits.append(
+            FinalFit(
+                number=trial.number,
+                state=trial.state.name,
+                value=trial.value,
+                source=final.get("of"),
+                source_value=None if source is None else source.value,
+                epochs_run=trial.user_attrs.get("epochs_run"),
+                allotted_epochs=trial.user_attrs.get("allotted_epochs"),
+                schedule=final.get("schedule"),
+            )
+        )
+    return fits
+
+
 class Summary(NamedTuple):
     study_name: str
     direction: str
@@ -70,6 +108,7 @@ class Summary(NamedTuple):
     settings: dict[str, Any]
     baselines: BaselineResult | None = None  # pixel baselines `tune baseline --study` recorded
     timing: Timing | None = None  # estimated vs measured epoch times of the priced trials
+    final_fits: tuple[FinalFit, ...] = ()  # the budget's final fits, oldest first
 
 
 def summary(study: Any) -> Summary:
@@ -94,6 +133,7 @@ def summary(study: Any) -> Summary:
         settings=dict(study.user_attrs.get("cnntune:settings") or {}),
         baselines=read_baselines(study.user_attrs),
         timing=timing(study),
+        final_fits=tuple(final_fits(study)),
     )
 
 

@@ -38,6 +38,7 @@ class TrialRow:
     measured_epoch_seconds: float | None = None  # median epoch after the first
     skipped: bool = False  # too costly for the budget: never trained
     stale_seconds: float | None = None  # RUNNING with no heartbeat for longer than the grace period
+    final_fit_of: int | None = None  # the final fit of a budget: the trial whose configuration it trained again
 
 
 @dataclasses.dataclass(frozen=True)
@@ -145,6 +146,7 @@ def _trial_row(trial: Any, stale_seconds: float | None = None) -> TrialRow:
         measured_epoch_seconds=trial.user_attrs.get("measured_epoch_seconds"),
         skipped=bool(trial.user_attrs.get("skipped")),
         stale_seconds=stale_seconds,
+        final_fit_of=(trial.user_attrs.get("final_fit") or {}).get("of"),
     )
 
 

@@ -60,7 +60,7 @@ def test_cli_status_json_has_stable_keys_and_every_trial(study_url):
     first = data["trials"][0]
     assert set(first) == {
         "number", "state", "value", "epochs", "seconds", "est_epoch_seconds", "measured_epoch_seconds",
-        "skipped", "fail_reason", "kept_model", "params",
+        "skipped", "fail_reason", "kept_model", "final_fit_of", "params",
     }  # fmt: skip
     assert data["trials"][8]["state"] == "FAIL" and "NaN" in data["trials"][8]["fail_reason"]
     assert study_status(study_url, "demo").trials[0].params == first["params"]

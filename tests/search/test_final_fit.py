@@ -112,3 +112,31 @@ def test_start_bad_final_share_is_one_error_line_and_no_store(tmp_path, value):
     [line] = [x for x in result.stderr.strip().splitlines() if x.strip()][-1:]
     assert "--final-share" in line
     assert not db.exists()
+
+
+def test_status_and_report_show_the_final_fit_and_its_source(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    from cnntune.report import status_table
+    from cnntune.report._records import trial_records
+    from cnntune.report._sections import final_fits
+    from cnntune.storage import study_status
+
+    study, storage = _study_with_a_best_trial(tmp_path)
+    budget = Budget.starting_now(600, final_share=0.5)
+    trial = claim_final_fit(study, storage, budget)
+    trial.set_user_attr("epochs_run", 12)
+    trial.set_user_attr("allotted_epochs", 12)
+    study.tell(trial, 0.85)
+
+    status = study_status(f"sqlite:///{tmp_path / 'f.db'}", "f")
+    assert [row.final_fit_of for row in status.trials] == [None, None, 1]
+    assert trial_records(status)[2]["final_fit_of"] == 1
+    out = io.StringIO()
+    Console(file=out, width=160).print(status_table(status))
+    assert "COMPLETE final of #1" in out.getvalue()
+    [fit] = final_fits(study)
+    assert (fit.number, fit.source, fit.source_value, fit.value, fit.allotted_epochs) == (2, 1, 0.8, 0.85, 12)
+    assert fit.schedule == FINAL_SCHEDULE
