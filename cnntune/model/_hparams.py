@@ -47,7 +47,10 @@ class HParams:
     optimizer: str = "adamw"  # "adam", "adamw" or "sgd"
     learning_rate: float = 1e-3  # peak learning rate
     momentum: float = 0.9  # SGD only
-    lr_schedule: str = "plateau"  # "plateau", "cosine" or "one_cycle"
+    # "linear", "cosine", "one_cycle" decay to 0 over the trial's allotted epochs; "plateau" cuts on stalls.
+    # Linear is the default: on the real data the four held-out the same within 0.002 at 16 epochs
+    # (bench/schedules.py), and a decay sized to the trial ends at 0 whatever the budget allots it.
+    lr_schedule: str = "linear"
     weight_decay: float = 1e-4  # decoupled weight decay
     batch_size: int = 64  # images per step
     label_smoothing: float = 0.0  # cross-entropy target smoothing

@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from cnntune.search._budget_plan import Budget
+from cnntune.search._interrupts import signals_deferred
 from cnntune.search.trial import FAIL_REASON, FINAL_FIT, OUT_OF_TIME, SKIPPED
 from cnntune.storage import best_trial_or_none, study_lock
 
@@ -32,16 +33,18 @@ MIN_FINAL_SECONDS = 1.0
 # What a final fit of a plateau configuration trains with instead: the plateau schedule's cuts
 # come from validation stalls and its early stopping ends it wherever they fall, not at the end
 # of the time it was given (README, "Schedules").
-FINAL_SCHEDULE = "cosine"
+FINAL_SCHEDULE = "linear"
 
 
-def claim_final_fit(study: Any, storage: Any, budget: Budget | None) -> Any | None:
+def claim_final_fit(study: Any, storage: Any, budget: Budget | None, asked: list[Any] | None = None) -> Any | None:
     """This run's final-fit trial, asked and RUNNING, or None (no budget or share, no best, taken, no time).
 
     Args:
         study: the `optuna.Study`.
         storage: its storage (for the claim lock, which `--workers` share).
         budget: the run's budget; its `run_id` names this run's final fit.
+        asked: receives the trial as soon as the store holds it RUNNING, so that a stop
+            signal on the way out of here still finds it to mark FAIL.
     """
     import warnings
 
@@ -62,12 +65,17 @@ def claim_final_fit(study: Any, storage: Any, budget: Budget | None) -> Any | No
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Heartbeat of storage")
             for _ in range(waiting):
-                trial = study.ask()  # the oldest WAITING trial first
-                if trial.user_attrs.get(FINAL_FIT) == attrs[FINAL_FIT]:
+                with signals_deferred():  # asked and held, or neither (as the trial loop claims)
+                    trial = study.ask()  # the oldest WAITING trial first
+                    ours = trial.user_attrs.get(FINAL_FIT) == attrs[FINAL_FIT]
+                    if ours and asked is not None:
+                        asked.append(trial)
+                    if not ours:
+                        trial.set_user_attr(SKIPPED, OUT_OF_TIME)
+                        trial.set_user_attr(FAIL_REASON, "no time left: the search phase ended before it ran")
+                        study.tell(trial, state=TrialState.PRUNED)
+                if ours:
                     return trial
-                trial.set_user_attr(SKIPPED, OUT_OF_TIME)
-                trial.set_user_attr(FAIL_REASON, "no time left: the search phase ended before it ran")
-                study.tell(trial, state=TrialState.PRUNED)
     return None  # a worker without a budget (`tune worker`) took it first: it trains it as a trial
 
 

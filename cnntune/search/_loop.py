@@ -118,15 +118,15 @@ def run_final_fit(
     from cnntune.search._final_fit import claim_final_fit
 
     raise_if_stop_requested()
-    trial = None
+    asked: list[Any] = []
     try:
-        trial = claim_final_fit(study, storage, budget)
+        trial = claim_final_fit(study, storage, budget, asked)
         if trial is None:
             return 0
         frozen = _run_one(study, storage, trial, objective, reporter)
     except KeyboardInterrupt as exc:
-        if trial is not None:
-            _fail_interrupted(study, trial, exc, reporter, only_if_running=True)
+        if asked:
+            _fail_interrupted(study, asked[0], exc, reporter, only_if_running=True)
         raise
     _finished(study, frozen, reporter, keeper, callbacks)
     return 1

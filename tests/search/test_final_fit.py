@@ -63,14 +63,20 @@ def test_final_schedule_replaces_only_the_plateau():
     assert final_schedule({"lr_schedule": "one_cycle"}) == "one_cycle"
 
 
-@pytest.mark.slow
-def test_budget_search_ends_with_a_kept_final_fit_inside_its_deadline(tiny_data, tiny_space, tmp_path):
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory, tiny_data):
+    """A cache folder holding this process's calibration for the tiny data (workers time their own)."""
     from cnntune.data import load_dataset
     from cnntune.search._calibration import calibrate
 
-    cache = tmp_path / "cache"
-    dataset = load_dataset(tiny_data, cache_dir=cache)
-    calibrate(dataset.image_shape, dataset.num_classes, cache_dir=cache, threads=None)
+    folder = tmp_path_factory.mktemp("calibrated")
+    dataset = load_dataset(tiny_data, cache_dir=folder)
+    calibrate(dataset.image_shape, dataset.num_classes, cache_dir=folder, threads=None)
+    return folder
+
+
+@pytest.mark.slow
+def test_budget_search_ends_with_a_kept_final_fit_inside_its_deadline(tiny_data, tiny_space, tmp_path, cache):
     url = f"sqlite:///{tmp_path / 't.db'}"
     budget = 30.0
     start = time.monotonic()
@@ -140,3 +146,36 @@ def test_status_and_report_show_the_final_fit_and_its_source(tmp_path):
     [fit] = final_fits(study)
     assert (fit.number, fit.source, fit.source_value, fit.value, fit.allotted_epochs) == (2, 1, 0.8, 0.85, 12)
     assert fit.schedule == FINAL_SCHEDULE
+
+
+@pytest.mark.slow
+def test_workers_run_one_final_fit_between_them(tiny_data, tiny_space, tmp_path, cache):
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    budget = 60.0  # each worker times its own calibration (its threads differ) inside it
+    start = time.monotonic()
+    run_tiny_search(
+        tiny_data,
+        url,
+        cache,
+        tiny_space,
+        1000,
+        budget=budget,
+        final_share=0.3,
+        workers=2,
+        force=True,  # two TensorFlow processes on a 2-core machine
+        training=TrainingSettings(max_epochs=3, patience=3, seed=7),
+    )
+    assert time.monotonic() - start < budget + 5.0  # two processes' start-up and clean-up on 2 cores
+    trials = optuna.load_study(study_name="s", storage=url).trials
+    finals = [t for t in trials if t.user_attrs.get("final_fit")]
+    assert len(finals) == 1 and finals[0].state.name == "COMPLETE"
+    assert all(t.state.name != "RUNNING" for t in trials)
+
+
+def test_api_bad_final_share_is_one_error_and_no_store(tmp_path):
+    import cnntune
+    from cnntune.errors import SearchError
+
+    with pytest.raises(SearchError, match="--final-share must be in"):
+        cnntune.tune(budget="1m", final_share=2.0, storage=f"sqlite:///{tmp_path / 'api.db'}", progress=False)
+    assert not (tmp_path / "api.db").exists()
