@@ -36,6 +36,7 @@ from cnntune.search.trial import (
     MAX_FAILURES_IN_A_ROW,
     OUT_OF_TIME,
     SKIPPED,
+    TOO_COSTLY,
     count_finished,
     counts_toward_target,
     describe_failure,
@@ -43,6 +44,9 @@ from cnntune.search.trial import (
 from cnntune.storage import best_trial_or_none, study_lock
 
 WAIT_SECONDS = 2.0  # poll interval while the last trials run on other workers
+# The sampler drew the same too-costly configuration this often in a row: it has no other (a space
+# that fixes every parameter), and would spend the whole budget pricing it again.
+SAME_TOO_COSTLY_LIMIT = 3
 
 
 def run_trials(
@@ -78,6 +82,7 @@ def run_trials(
     started = time.monotonic()
     ran = 0
     failures_in_a_row = 0
+    too_costly: list[dict[str, Any]] = []  # the params of the last too-costly trials in a row
     while _time_left(started, timeout, deadline):
         raise_if_stop_requested()
         asked: list[Any] = []  # the trial `_claim` asked for, as soon as the store holds it
@@ -97,6 +102,14 @@ def run_trials(
         _finished(study, frozen, reporter, keeper, callbacks)
         if frozen.user_attrs.get(SKIPPED) == OUT_OF_TIME:
             break  # nothing more can start inside the budget
+        skipped = frozen.user_attrs.get(SKIPPED) == TOO_COSTLY
+        too_costly = [*too_costly[1 - SAME_TOO_COSTLY_LIMIT :], frozen.params] if skipped else []
+        if len(too_costly) == SAME_TOO_COSTLY_LIMIT and all(p == too_costly[0] for p in too_costly):
+            raise SearchError(
+                f"trial {frozen.number}: the sampler drew the same too-costly configuration {SAME_TOO_COSTLY_LIMIT} "
+                f"times in a row ({frozen.user_attrs.get(FAIL_REASON)}); a space fixing every parameter needs a "
+                "bigger --budget or --trial-share, or a cheaper configuration"
+            )
         failures_in_a_row = failures_in_a_row + 1 if frozen.state.name == "FAIL" else 0
         if failures_in_a_row >= MAX_FAILURES_IN_A_ROW:
             reason = frozen.user_attrs.get(FAIL_REASON, "unknown")

@@ -131,7 +131,7 @@ def run_search(
         budget: seconds for the whole call (data loading and calibration included): no
             trial starts after it, the running one stops at it (see `cnntune.search._budget`).
         trial_share: with a budget, a trial gets the epochs that fit this share of it (at most
-            `training.max_epochs`); one for which fewer than the pruner's second rung fit is skipped.
+            `training.max_epochs`); one for which fewer than `MIN_EPOCHS` (6) fit is skipped.
         final_share: with a budget, this share of it trains the best configuration once more at
             the end, its schedule sized to that time (`cnntune.search._final_fit`); 0 = none.
         calibrate: time reference models on this device (cached) so that every trial is

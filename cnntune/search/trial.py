@@ -51,7 +51,7 @@ EPOCHS_RUN = "epochs_run"
 BEST_EPOCH = "best_epoch"  # 1-based, as Keras prints epochs
 STOPPED = "stopped"  # "budget deadline": the trial was cut at the deadline, its best finished epoch kept
 SCHEDULE_DONE = "schedule_done"  # of a trial cut at the deadline: epochs run / epochs allotted
-# The final fit (`cnntune.search._final_fit`): {"of": source trial number, "run": the budget's run id}
+# The final fit (`cnntune.search._final_fit`): {"of": source trial, "run": the budget's run id, "schedule": its own}
 FINAL_FIT = "final_fit"
 # What a trial cost (`cnntune.search._budget`): priced before its first step, then measured.
 COST = "cost"  # params, forward/train FLOPs and activations per image

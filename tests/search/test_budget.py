@@ -85,7 +85,7 @@ def test_pricer_allots_fewer_epochs_to_a_trial_over_its_share_instead_of_skippin
 
 
 def test_pricer_skips_a_trial_under_the_floor_with_the_reason():
-    assert min_epochs(20) == 6  # the pruner's second rung: 3 x max(1, 20 // 9)
+    assert min_epochs(20) == min_epochs(10_000) == 6 and min_epochs(4) == 4  # never more than --max-epochs
     with pytest.raises(TooCostly) as caught:
         _pricer(20, Budget.starting_now(3600)).allot(_priced(2280.0, 20))  # 38 min per epoch
     assert str(caught.value).startswith("too costly: est. 38.0 min/epoch; 0 epochs fit in 0.25 of the budget")
