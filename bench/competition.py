@@ -175,6 +175,15 @@ def oracle_options(work: Path, budget_seconds: float, max_epochs: int) -> list[s
     ]
 
 
+def predict_held_out(tune: list[str], model: Path, data: Path, predictions: Path, log: Path) -> float:
+    """`tune predict` of the re-split's test split (the held-out images), scored against their labels."""
+    run(
+        [*tune, "predict", str(model), "--data", str(data), "--split", "test", "--out", str(predictions), "--force"],
+        log,
+    )
+    return held_out_accuracy(predictions, data.parent / f"{data.name}-held-out-labels.csv")
+
+
 def held_out_accuracy(predictions: Path, labels: Path) -> float:
     truth = dict(_rows(labels))
     predicted = dict(_rows(predictions))
@@ -236,24 +245,8 @@ def main() -> None:
             continue
         chosen = json.loads((model / "cnntune.json").read_text())["selection"]["chosen"]
         print(f"exported: {' + '.join(chosen['members'])}, tta {chosen['tta']}", flush=True)
-        predictions = work / f"{name}-held-out.csv"
-        run(
-            [
-                *tune,
-                "predict",
-                str(model),
-                "--data",
-                str(data),
-                "--split",
-                "test",
-                "--out",
-                str(predictions),
-                "--force",
-            ],
-            log,
-        )
-        labels = work / "resplit-held-out-labels.csv"
-        print(f"held-out accuracy (competition validation, 1250 images): {held_out_accuracy(predictions, labels):.4f}")
+        held = predict_held_out(tune, model, data, work / f"{name}-held-out.csv", log)
+        print(f"held-out accuracy (competition validation, 1250 images): {held:.4f}")
 
 
 if __name__ == "__main__":

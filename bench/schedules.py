@@ -24,7 +24,7 @@ from pathlib import Path
 import optuna
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from competition import held_out_accuracy, resplit, run  # noqa: E402
+from competition import predict_held_out, resplit, run  # noqa: E402
 
 from cnntune.search._warm_start import RECIPES  # noqa: E402
 from cnntune.spaces import fixed_space_toml  # noqa: E402
@@ -47,7 +47,6 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     data = work / "resplit"
     print("split:", resplit(args.data, data, 1250, 0), flush=True)
-    labels = work / "resplit-held-out-labels.csv"
     tune = [sys.executable, "-m", "cnntune"]
     rows: dict[str, list[tuple[float, float]]] = {}
     print("schedule  seed  best-val  held-out  epoch-of-best  seconds", flush=True)
@@ -89,25 +88,10 @@ def main() -> None:
                 log,
             )
             seconds = time.perf_counter() - started
-            model, predictions = work / f"{name}-model", work / f"{name}-held-out.csv"
+            model = work / f"{name}-model"
             run([*tune, "export-best", *common, "--out", str(model), "--force"], log)
-            run(
-                [
-                    *tune,
-                    "predict",
-                    str(model),
-                    "--data",
-                    str(data),
-                    "--split",
-                    "test",
-                    "--out",
-                    str(predictions),
-                    "--force",
-                ],
-                log,
-            )
+            held = predict_held_out(tune, model, data, work / f"{name}-held-out.csv", log)
             trial = optuna.load_study(study_name=name, storage=url).best_trial
-            held = held_out_accuracy(predictions, labels)
             rows.setdefault(schedule, []).append((trial.value, held))
             print(
                 f"{schedule:9} {seed:4}  {trial.value:.4f}    {held:.4f}    {trial.user_attrs.get('best_epoch')}"

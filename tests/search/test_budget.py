@@ -435,20 +435,20 @@ def test_a_trial_over_its_share_trains_the_epochs_that_fit_and_ends_its_schedule
     dataset = load_dataset(tiny_data, cache_dir=tmp_path / "cache")
     study = optuna.create_study(direction="maximize")
     trial = study.ask()
-    # Priced at 1 s an epoch against a 5 s share (100 s x 0.05): 0.85 x 5 = 4 of its 9 epochs fit, over the floor of 3.
-    budget = Budget.starting_now(100.0, trial_share=0.05)
-    pricer = TrialPricer(_FixedTime(1.0), n_train=len(dataset.train), n_val=30, max_epochs=9, budget=budget)
+    # Priced at 1 s an epoch against a 10 s share (100 s x 0.1): 0.85 x 10 = 8 of its 12 epochs fit (floor: 6).
+    budget = Budget.starting_now(100.0, trial_share=0.1)
+    pricer = TrialPricer(_FixedTime(1.0), n_train=len(dataset.train), n_val=30, max_epochs=12, budget=budget)
     value = train_trial(
         trial,
         HParams(depth=1, base_width=4, batch_size=16, lr_schedule=schedule),
         dataset,
-        TrainingSettings(max_epochs=9, patience=2, seed=7),
+        TrainingSettings(max_epochs=12, patience=2, seed=7),
         SilentReporter(),
         pricer=pricer,
         budget=budget,
     )
     attrs = study.tell(trial, value).user_attrs
-    assert attrs["allotted_epochs"] == 4 and attrs["epochs_run"] == 4  # no early stop before its schedule ends
-    assert attrs["est_trial_seconds"] == 4.0
+    assert attrs["allotted_epochs"] == 8 and attrs["epochs_run"] == 8  # no early stop before its schedule ends
+    assert attrs["est_trial_seconds"] == 8.0
     rates = attrs["history"]["learning_rate"]
     assert rates[-1] == pytest.approx(0.0, abs=1e-7) and max(rates) > 1e-4
