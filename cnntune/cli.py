@@ -391,7 +391,8 @@ def logging_options(command):
     "export_to",
     type=click.Path(path_type=Path),
     default=None,
-    help="After the search, export its best trial to this folder (as tune export-best; inside --budget).",
+    help="After the search, export its best model to this folder (as tune export-best: chosen on validation; "
+    "inside --budget).",
 )
 @click.option("--replace-export", is_flag=True, help="Replace an existing --export folder (only after success).")
 @click.option(
