@@ -289,18 +289,6 @@ def test_enqueue_cli_adds_a_waiting_trial_and_rejects_bad_input(tmp_path):
     assert len(optuna.load_study(study_name="w", storage=url).trials) == 1
 
 
-@pytest.fixture(scope="module")
-def calibration_cache(tmp_path_factory, tiny_data):
-    """A cache folder holding this device's calibration for the tiny data, so budgets time trials only."""
-    from cnntune.data import load_dataset
-    from cnntune.search._calibration import calibrate
-
-    cache = tmp_path_factory.mktemp("calibration")
-    dataset = load_dataset(tiny_data, cache_dir=cache)
-    calibrate(dataset.image_shape, dataset.num_classes, cache_dir=cache, threads=None)
-    return cache
-
-
 @pytest.mark.slow
 def test_too_costly_trials_are_skipped_with_their_reason_and_do_not_count(
     tiny_data, tiny_space, tmp_path, calibration_cache

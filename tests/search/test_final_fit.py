@@ -63,36 +63,23 @@ def test_final_schedule_replaces_only_the_plateau():
     assert final_schedule({"lr_schedule": "one_cycle"}) == "one_cycle"
 
 
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory, tiny_data):
-    """A cache folder holding this process's calibration for the tiny data (workers time their own)."""
-    from cnntune.data import load_dataset
-    from cnntune.search._calibration import calibrate
-
-    folder = tmp_path_factory.mktemp("calibrated")
-    dataset = load_dataset(tiny_data, cache_dir=folder)
-    calibrate(dataset.image_shape, dataset.num_classes, cache_dir=folder, threads=None)
-    return folder
+def _budgeted_search(data, space, tmp_path, cache, budget: float, *, max_epochs: int, **options):
+    """A tiny search of study "s" under `budget` seconds; (its wall seconds, its trials)."""
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    start = time.monotonic()
+    training = TrainingSettings(max_epochs=max_epochs, patience=max_epochs, seed=7)
+    run_tiny_search(data, url, cache, space, 1000, budget=budget, training=training, **options)
+    return time.monotonic() - start, optuna.load_study(study_name="s", storage=url).trials
 
 
 @pytest.mark.slow
-def test_budget_search_ends_with_a_kept_final_fit_inside_its_deadline(tiny_data, tiny_space, tmp_path, cache):
-    url = f"sqlite:///{tmp_path / 't.db'}"
+def test_budget_search_ends_with_a_kept_final_fit_inside_its_deadline(
+    tiny_data, tiny_space, tmp_path, calibration_cache
+):
     budget = 30.0
-    start = time.monotonic()
-    run_tiny_search(
-        tiny_data,
-        url,
-        cache,
-        tiny_space,
-        1000,
-        budget=budget,
-        final_share=0.4,
-        calibrate=True,
-        training=TrainingSettings(max_epochs=4, patience=4, seed=7),
+    elapsed, trials = _budgeted_search(
+        tiny_data, tiny_space, tmp_path, calibration_cache, budget, final_share=0.4, calibrate=True, max_epochs=4
     )
-    elapsed = time.monotonic() - start
-    trials = optuna.load_study(study_name="s", storage=url).trials
     assert elapsed < budget + 3.0
     assert all(t.state.name != "RUNNING" for t in trials)
     [final] = [t for t in trials if t.user_attrs.get("final_fit")]
@@ -149,24 +136,13 @@ def test_status_and_report_show_the_final_fit_and_its_source(tmp_path):
 
 
 @pytest.mark.slow
-def test_workers_run_one_final_fit_between_them(tiny_data, tiny_space, tmp_path, cache):
-    url = f"sqlite:///{tmp_path / 't.db'}"
+def test_workers_run_one_final_fit_between_them(tiny_data, tiny_space, tmp_path, calibration_cache):
     budget = 60.0  # each worker times its own calibration (its threads differ) inside it
-    start = time.monotonic()
-    run_tiny_search(
-        tiny_data,
-        url,
-        cache,
-        tiny_space,
-        1000,
-        budget=budget,
-        final_share=0.3,
-        workers=2,
-        force=True,  # two TensorFlow processes on a 2-core machine
-        training=TrainingSettings(max_epochs=3, patience=3, seed=7),
+    # two TensorFlow processes on a 2-core machine need --force
+    elapsed, trials = _budgeted_search(
+        tiny_data, tiny_space, tmp_path, calibration_cache, budget, final_share=0.3, workers=2, force=True, max_epochs=3
     )
-    assert time.monotonic() - start < budget + 5.0  # two processes' start-up and clean-up on 2 cores
-    trials = optuna.load_study(study_name="s", storage=url).trials
+    assert elapsed < budget + 5.0  # two processes' start-up and clean-up on 2 cores
     finals = [t for t in trials if t.user_attrs.get("final_fit")]
     assert len(finals) == 1 and finals[0].state.name == "COMPLETE"
     assert all(t.state.name != "RUNNING" for t in trials)
