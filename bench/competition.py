@@ -202,6 +202,9 @@ def main() -> None:
     parser.add_argument("--race-oracle", action="store_true", help="also the lean recipe trained alone for the budget")
     parser.add_argument("--only-oracle", action="store_true", help="run the oracle alone (with --race-oracle's form)")
     parser.add_argument("--no-export", action="store_true", help="skip the export and held-out prediction")
+    parser.add_argument(
+        "--final-from", choices=("weights", "scratch"), help="cnntune's --final-from (default: its own)"
+    )
     args = parser.parse_args()
 
     work = args.work.resolve()
@@ -221,7 +224,8 @@ def main() -> None:
     ]
     search = ["--max-epochs", str(args.max_epochs), "--trials", "100000"]
     budget = parse_duration(args.budget)
-    methods = {} if args.only_oracle else {"cnntune": search}
+    tuned = [] if args.final_from is None else ["--final-from", args.final_from]
+    methods = {} if args.only_oracle else {"cnntune" if not tuned else f"cnntune-{args.final_from}": [*search, *tuned]}
     if args.race_random:
         methods["random"] = [*search, "--sampler", "random", "--pruner", "none", "--no-warm-start"]
     if args.race_oracle or args.only_oracle:
@@ -234,7 +238,7 @@ def main() -> None:
         shutil.rmtree(work / f"{name}.db.artifacts", ignore_errors=True)
         log = work / f"{name}.log"
         model = work / f"{name}-model"
-        export = [] if args.no_export or method == "random" else ["--export", str(model), "--replace-export"]
+        export = [] if args.no_export else ["--export", str(model), "--replace-export"]
         started = time.time()
         seconds = run([*tune, "start", *common, *extra, *export, "--study", name, "--storage", url], log)
         print(f"\n== {method} (seed {args.seed}, budget {args.budget}): tune start took {seconds:.0f} s", flush=True)

@@ -32,6 +32,7 @@ def tune(
     max_epochs: int | None = None,
     budget: float | str | None = None,
     final_share: float | None = None,
+    final_from: str | None = None,
     space: str | Path | None = None,
     storage: str | None = None,
     study: str | None = None,
@@ -68,6 +69,8 @@ def tune(
         budget: seconds (or "90m", "2h") for the whole call; trials are priced before training.
         final_share: with a budget, the share of it that trains the best configuration once
             more at the end (`tune start --final-share`); None = the default, 0 = none.
+        final_from: where that final fit starts: "weights" (the best trial's kept model,
+            the default) or "scratch" (`tune start --final-from`).
         space: a TOML search space file; None = the study's, or the packaged default.
         storage: SQLAlchemy URL; None = `sqlite:///tune.db` in the current folder.
         study: study name; None = the data folder's name ("arrays-<hash of their content>" for numpy arrays).
@@ -140,7 +143,7 @@ def tune(
         keep_top=keep_top,
         tensorboard=tensorboard,
         mlflow=mlflow,
-        **_given(final_share=final_share),
+        **_given(final_share=final_share, final_from=final_from),
     )
     try:
         with watched_search(ResumeHint, quiet=not progress) as view:

@@ -19,10 +19,12 @@ from cnntune import __version__
 from cnntune.errors import CnnTuneError, SearchInterrupted
 from cnntune.model import CHANNELS, JIT_MODES, TrainingSettings
 from cnntune.search import (
+    DEFAULT_FINAL_FROM,
     DEFAULT_FINAL_SHARE,
     DEFAULT_TRIAL_SHARE,
     DEFAULT_TRIALS,
     ENGINES,
+    FINAL_STARTS,
     KT_ALGORITHMS,
     MAX_FINAL_SHARE,
     PRUNERS,
@@ -387,6 +389,14 @@ def logging_options(command):
     "to this share of the budget (0: none).",
 )
 @click.option(
+    "--final-from",
+    type=click.Choice(FINAL_STARTS),
+    default=DEFAULT_FINAL_FROM,
+    show_default=True,
+    help="Where the final fit starts: the best trial's kept weights (a second decaying cycle on top of its "
+    "search epochs), or scratch.",
+)
+@click.option(
     "--export",
     "export_to",
     type=click.Path(path_type=Path),
@@ -524,6 +534,7 @@ def start(
     budget,
     trial_share,
     final_share,
+    final_from,
     export_to,
     replace_export,
     artifacts,
@@ -605,6 +616,7 @@ def start(
             budget=budget_seconds,
             trial_share=trial_share,
             final_share=final_share,
+            final_from=final_from,
             warm_start=warm_start,
             then_export=export_to is not None,
             started=started,

@@ -209,6 +209,7 @@ def _final_fit_text(fit: _sections.FinalFit) -> str:
     return (
         f"#{fit.number} ({fit.state}) trained #{fit.source}'s configuration again: val_accuracy {acc(fit.value)} "
         f"(#{fit.source}: {acc(fit.source_value)}), {epochs}, {fit.schedule or '-'} schedule"
+        f"{f', from {fit.started_from}' if fit.started_from else ''}"
     )
 
 

@@ -71,6 +71,7 @@ class FinalFit(NamedTuple):
     epochs_run: int | None
     allotted_epochs: int | None
     schedule: str | None
+    started_from: str | None = None  # "weights of trial N", "scratch" (and why)
 
 
 def final_fits(study: Any) -> list[FinalFit]:
@@ -93,6 +94,7 @@ def final_fits(study: Any) -> list[FinalFit]:
                 epochs_run=trial.user_attrs.get("epochs_run"),
                 allotted_epochs=trial.user_attrs.get("allotted_epochs"),
                 schedule=final.get("schedule"),
+                started_from=trial.user_attrs.get("started_from"),
             )
         )
     return fits

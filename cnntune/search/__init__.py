@@ -1,6 +1,13 @@
 """Running the search: trials, the study runner, the terminal live view, the KerasTuner engine."""
 
-from cnntune.search._budget_plan import DEFAULT_FINAL_SHARE, DEFAULT_TRIAL_SHARE, MAX_FINAL_SHARE, parse_duration
+from cnntune.search._budget_plan import (
+    DEFAULT_FINAL_FROM,
+    DEFAULT_FINAL_SHARE,
+    DEFAULT_TRIAL_SHARE,
+    FINAL_STARTS,
+    MAX_FINAL_SHARE,
+    parse_duration,
+)
 from cnntune.search._enqueue import enqueue_file
 from cnntune.search._interrupts import interrupts_restored, stop_signals, swallowed_interrupt
 from cnntune.search._reporter import Reporter, SilentReporter
@@ -9,7 +16,9 @@ from cnntune.search._settings import ENGINES, KT_ALGORITHMS, PRUNERS, SAMPLERS, 
 from cnntune.search.live_view import LiveView, watched_search
 
 __all__ = [
+    "DEFAULT_FINAL_FROM",
     "DEFAULT_FINAL_SHARE",
+    "FINAL_STARTS",
     "DEFAULT_TRIALS",
     "DEFAULT_TRIAL_SHARE",
     "MAX_FINAL_SHARE",

@@ -19,6 +19,10 @@ DEFAULT_TRIAL_SHARE = 0.25  # a trial may take at most this share of the budget 
 # hour ends, and the accuracy left on the table is epochs of the best net (README, "Final fit").
 DEFAULT_FINAL_SHARE = 0.3
 MAX_FINAL_SHARE = 0.9  # the search phase keeps a tenth, enough for its recipes to run at all
+# Where the final fit starts: from the best trial's kept weights (its search epochs are not thrown
+# away: the reserve adds a second decaying cycle, as a warm restart does) or from a fresh init.
+FINAL_STARTS = ("weights", "scratch")
+DEFAULT_FINAL_FROM = "weights"
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
 
@@ -60,6 +64,12 @@ def check_final_share(final_share: float) -> None:
         raise SearchError(f"--final-share must be in [0, {MAX_FINAL_SHARE}], but got {final_share}")
 
 
+def check_final_from(final_from: str) -> None:
+    """--final-from is one of `FINAL_STARTS`."""
+    if final_from not in FINAL_STARTS:
+        raise SearchError(f"--final-from must be one of {', '.join(FINAL_STARTS)}, but got {final_from!r}")
+
+
 @dataclasses.dataclass(frozen=True)
 class Budget:
     """A deadline for the whole command, and the share of it one trial may take.
@@ -79,6 +89,7 @@ class Budget:
     export_reserve: float = 0.0
     final_share: float = 0.0  # kept for the final fit (`cnntune.search._final_fit`); 0 = none
     run_id: str = ""  # tells this run's final fit from an earlier run's in the same study
+    final_from: str = DEFAULT_FINAL_FROM  # one of FINAL_STARTS
 
     @classmethod
     def starting_now(
@@ -87,6 +98,7 @@ class Budget:
         trial_share: float = DEFAULT_TRIAL_SHARE,
         *,
         final_share: float = 0.0,
+        final_from: str = DEFAULT_FINAL_FROM,
         then_export: bool = False,
         export_retrains: bool = False,
         started: float | None = None,
@@ -99,6 +111,7 @@ class Budget:
         if not 0 < trial_share <= 1:
             raise SearchError(f"--trial-share must be in (0, 1], but got {trial_share}")
         check_final_share(final_share)
+        check_final_from(final_from)
         if then_export and export_retrains and trial_share > 0.5:
             raise SearchError(
                 f"--export of a retrained model under --budget needs --trial-share <= 0.5 (half for the export), "
@@ -113,7 +126,7 @@ class Budget:
         if then_export:
             reserve = seconds * trial_share if export_retrains else min(seconds / 2, kept_export_reserve(seconds))
         end = (time.monotonic() if started is None else started) + seconds
-        return cls(seconds, end, trial_share, reserve, final_share, uuid.uuid4().hex)
+        return cls(seconds, end, trial_share, reserve, final_share, uuid.uuid4().hex, final_from)
 
     @property
     def final_deadline(self) -> float:
@@ -149,6 +162,7 @@ class BudgetPlan:
         *,
         calibrate: bool,
         final_share: float = 0.0,
+        final_from: str = DEFAULT_FINAL_FROM,
         then_export: bool = False,
         export_retrains: bool = False,
         started: float | None = None,
@@ -160,6 +174,7 @@ class BudgetPlan:
                 seconds,
                 trial_share,
                 final_share=final_share,
+                final_from=final_from,
                 then_export=then_export,
                 export_retrains=export_retrains,
                 started=started,

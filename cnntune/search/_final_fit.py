@@ -5,13 +5,18 @@ up, and what the best net still lacks is epochs on a schedule that ends at 0
 (on the real data, the lean recipe gained from 0.886 at 20 plateau epochs to
 0.894 at 40 cosine epochs). So `--budget` keeps `--final-share` of itself: the
 search ends that much earlier (or sooner, when nothing more fits), and the
-best trial's configuration trains from scratch for as many epochs as fit
-before the final deadline, its schedule sized to them (a plateau
-configuration trains with `FINAL_SCHEDULE` instead, so that it ends at 0).
+best trial's configuration trains for as many epochs as fit before the final
+deadline, its schedule sized to them (a plateau configuration trains with
+`FINAL_SCHEDULE` instead, so that it ends at 0). With `--final-from weights`
+(the default) it starts from the best trial's kept model, so the search's
+epochs of that net are not thrown away: the reserve adds a second decaying
+cycle on top of them, as a warm restart does (SGDR); a study that kept no
+model, or `--final-from scratch`, starts from a fresh initialization.
 
 The final fit is a trial of the study like any other: enqueued with the best
 trial's params and a `final_fit` attr ({"of": its source, "run": the budget's
-run id}), trained by the same objective (`train_trial` reads the attr: no
+run id, "schedule", "from": "weights" or "scratch", "artifact": the source's
+kept model}), trained by the same objective (`train_trial` reads the attr: no
 pruner, its own allotment and deadline), kept, counted, reported. With
 several workers the first to finish its search claims it under the study
 lock; the others see this run's final fit and stop. Trials still WAITING when
@@ -26,7 +31,7 @@ from typing import Any
 from cnntune.search._budget_plan import Budget
 from cnntune.search._interrupts import signals_deferred
 from cnntune.search.trial import FAIL_REASON, FINAL_FIT, OUT_OF_TIME, SKIPPED
-from cnntune.storage import best_trial_or_none, study_lock
+from cnntune.storage import MODEL_ARTIFACT, best_trial_or_none, study_lock
 
 # A final fit needs time for a couple of epochs at least; below this the search keeps the budget.
 MIN_FINAL_SECONDS = 1.0
@@ -59,7 +64,7 @@ def claim_final_fit(study: Any, storage: Any, budget: Budget | None, asked: list
         best = best_trial_or_none(study)
         if best is None:
             return None
-        attrs = {FINAL_FIT: {"of": best.number, "run": budget.run_id, "schedule": final_schedule(best.params)}}
+        attrs = {FINAL_FIT: final_fit_attr(best, budget)}
         study.enqueue_trial(dict(best.params), user_attrs=attrs)
         waiting = len(study.get_trials(deepcopy=False, states=(TrialState.WAITING,)))  # ours among them
         with warnings.catch_warnings():
@@ -77,6 +82,15 @@ def claim_final_fit(study: Any, storage: Any, budget: Budget | None, asked: list
                 if ours:
                     return trial
     return None  # a worker without a budget (`tune worker`) took it first: it trains it as a trial
+
+
+def final_fit_attr(best: Any, budget: Budget) -> dict[str, Any]:
+    """The `final_fit` attr of the final fit of `best`: its source, run, schedule and starting point."""
+    attr = {"of": best.number, "run": budget.run_id, "schedule": final_schedule(best.params), "from": "scratch"}
+    artifact = best.user_attrs.get(MODEL_ARTIFACT)
+    if budget.final_from == "weights" and artifact:
+        attr.update({"from": "weights", "artifact": artifact})
+    return attr
 
 
 def final_schedule(params: dict[str, Any]) -> str:

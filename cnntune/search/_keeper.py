@@ -35,6 +35,9 @@ class NoKeeper:
     def evict(self, study: Any) -> list[int]:
         return []
 
+    def restore(self, model: Any, artifact: str) -> str | None:
+        return "the study keeps no models"
+
 
 NO_KEEPER = NoKeeper()
 
@@ -75,6 +78,30 @@ class ModelKeeper:
             raise_if_stop_requested()  # a Ctrl-C that native code rewrapped is a stop, not a store failure
             return {MODEL_NOT_KEPT: describe_failure(exc)}
         return {MODEL_ARTIFACT: artifact, MODEL_BYTES: size, MODEL_SAVE_SECONDS: round(time.perf_counter() - start, 3)}
+
+    def restore(self, model: Any, artifact: str) -> str | None:
+        """Loads the kept model `artifact`'s weights into `model` (built, not compiled); None, or why not.
+
+        The final fit continues its source trial this way. A model that cannot be read, or
+        whose weights do not fit `model` (a user's model function that builds another net),
+        leaves `model` as built, and the reason is returned for the trial's attrs.
+        """
+        import optuna
+
+        from cnntune.model.training import load_for_inference
+
+        try:
+            with tempfile.TemporaryDirectory(prefix="cnntune-restore-") as tmp:
+                path = Path(tmp) / "source.keras"
+                optuna.artifacts.download_artifact(artifact_store=self.store, file_path=str(path), artifact_id=artifact)
+                weights = load_for_inference(path).get_weights()
+            if [w.shape for w in weights] != [tuple(v.shape) for v in model.weights]:
+                return "its kept model's weights do not fit the built model"
+            model.set_weights(weights)
+        except Exception as exc:  # noqa: BLE001 - a missing or damaged model costs the head start, not the fit
+            raise_if_stop_requested()
+            return describe_failure(exc)
+        return None
 
     def evict(self, study: Any) -> list[int]:
         """Removes the models outside the best `keep_top`; returns those trials' numbers."""

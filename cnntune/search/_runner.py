@@ -15,7 +15,14 @@ from typing import Any
 
 from cnntune.errors import SearchError
 from cnntune.model import TrainingSettings
-from cnntune.search._budget_plan import DEFAULT_FINAL_SHARE, DEFAULT_TRIAL_SHARE, BudgetPlan, check_final_share
+from cnntune.search._budget_plan import (
+    DEFAULT_FINAL_FROM,
+    DEFAULT_FINAL_SHARE,
+    DEFAULT_TRIAL_SHARE,
+    BudgetPlan,
+    check_final_from,
+    check_final_share,
+)
 from cnntune.search._logging import check_logging, open_tracking_store
 from cnntune.search._loop import run_final_fit, run_trials
 from cnntune.search._reporter import Reporter, SilentReporter
@@ -91,6 +98,7 @@ def run_search(
     budget: float | None = None,
     trial_share: float = DEFAULT_TRIAL_SHARE,
     final_share: float = DEFAULT_FINAL_SHARE,
+    final_from: str = DEFAULT_FINAL_FROM,
     calibrate: bool = True,
     warm_start: bool = True,
     then_export: bool = False,
@@ -134,6 +142,8 @@ def run_search(
             `training.max_epochs`); one for which fewer than `MIN_EPOCHS` (6) fit is skipped.
         final_share: with a budget, this share of it trains the best configuration once more at
             the end, its schedule sized to that time (`cnntune.search._final_fit`); 0 = none.
+        final_from: where the final fit starts: "weights" (the best trial's kept model) or
+            "scratch".
         calibrate: time reference models on this device (cached) so that every trial is
             priced before its first step; always on with a budget.
         warm_start: a new study's first trials are the known-good recipes its space can
@@ -195,10 +205,12 @@ def run_search(
     if budget is not None and engine != "optuna":
         raise SearchError("--budget needs --engine optuna (KerasTuner's oracle cannot skip a trial it sized)")
     check_final_share(final_share)
+    check_final_from(final_from)
     plan = BudgetPlan.starting_now(
         budget,
         trial_share,
         final_share=final_share,
+        final_from=final_from,
         calibrate=calibrate or budget is not None,
         then_export=then_export,
         export_retrains=not _keeps_models(models),

@@ -106,7 +106,8 @@ class LiveView:
             self._final = True
             ends = time.strftime("%H:%M", time.localtime(time.time() + priced[EST_TRIAL_SECONDS]))
             self.console.print(
-                f"final fit of trial {final['of']}'s configuration: {priced[ALLOTTED_EPOCHS]} epochs, ends {ends}"
+                f"final fit of trial {final['of']}'s configuration: {priced[ALLOTTED_EPOCHS]} epochs"
+                f"{' on its kept weights' if final.get('from') == 'weights' else ''}, ends {ends}"
             )
         self._status(f"trial {number}: est. {format_seconds(priced['est_epoch_seconds'])}/epoch")
 

@@ -53,6 +53,9 @@ STOPPED = "stopped"  # "budget deadline": the trial was cut at the deadline, its
 SCHEDULE_DONE = "schedule_done"  # of a trial cut at the deadline: epochs run / epochs allotted
 # The final fit (`cnntune.search._final_fit`): {"of": source trial, "run": the budget's run id, "schedule": its own}
 FINAL_FIT = "final_fit"
+# Of a final fit: "weights of trial N" (its kept model continued), or "scratch", with the reason when
+# the weights were asked for and could not be restored.
+STARTED_FROM = "started_from"
 # What a trial cost (`cnntune.search._budget`): priced before its first step, then measured.
 COST = "cost"  # params, forward/train FLOPs and activations per image
 BATCH_SIZE = "batch_size"  # the one the trial was priced at
@@ -192,6 +195,16 @@ def describe_failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {lines[0][:300]}" if lines else type(exc).__name__
 
 
+def _restore_source(model: Any, final: dict[str, Any], keeper: ModelKeeper | NoKeeper | None) -> str:
+    """A final fit's starting point: its source trial's kept weights loaded into `model`, or scratch (and why)."""
+    if final.get("from") != "weights":
+        return "scratch"
+    if keeper is None:
+        return "scratch: this worker keeps no models"
+    reason = keeper.restore(model, final["artifact"])
+    return f"weights of trial {final['of']}" if reason is None else f"scratch: {reason}"
+
+
 def _history_attrs(history: dict[str, list[float]]) -> dict[str, Any]:
     """Per-epoch curves (losses, accuracies, learning rate) for reports, rounded to stay small."""
     return {
@@ -275,6 +288,12 @@ def train_trial(
                 trial.set_user_attr(key, value)
             reporter.trial_priced(trial.number, {**priced, FINAL_FIT: final})
 
+    def built(model: Any) -> int | None:
+        epochs = price(model)
+        if final:
+            trial.set_user_attr(STARTED_FROM, _restore_source(model, final, keeper))
+        return epochs
+
     # The timer first: the pruning callback raises in on_epoch_end, and the pruned epoch still counts.
     every = [
         timer,
@@ -289,7 +308,7 @@ def train_trial(
             dataset,
             trial_training(training, trial.number),
             [c for c in every if c is not None],
-            on_built=price,
+            on_built=built,
             after_fit=None if keeper is None else (lambda model: keeper.keep(trial, model)),
         )
     except KeyboardInterrupt as exc:

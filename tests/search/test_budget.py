@@ -240,6 +240,11 @@ def test_recipe_pricing_prices_on_this_device_and_only_with_a_budget(tiny_data, 
     assert recipe_pricing(dataset, training, unbudgeted, calibration_cache) is None
     roomy = BudgetPlan.starting_now(10 * 24 * 3600, 0.25, calibrate=True)
     assert recipe_pricing(dataset, training, roomy, calibration_cache)(lean) is True
+    # Far fewer than --max-epochs fit, but more than the floor: the recipe keeps its form, not scaled
+    endless = TrainingSettings(max_epochs=10**7)
+    assert recipe_pricing(dataset, endless, BudgetPlan.starting_now(3600, 0.25, calibrate=True), calibration_cache)(
+        lean
+    )
     spent = BudgetPlan.starting_now(60, 0.25, calibrate=True, started=time.monotonic() - 120)  # no time left
     assert recipe_pricing(dataset, training, spent, calibration_cache)(lean) is False
     own_model = TrainingSettings(model_function="my_models:build")

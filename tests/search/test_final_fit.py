@@ -17,14 +17,18 @@ from cnntune.search._final_fit import FINAL_SCHEDULE, claim_final_fit, final_sch
 from cnntune.storage import MODEL_ARTIFACT, open_storage
 
 
-def _study_with_a_best_trial(tmp_path):
+def _study_with_a_best_trial(tmp_path, kept: str | None = None):
+    """Trials 0 (0.6) and 1 (0.8, its model kept as artifact `kept` if given)."""
     storage = open_storage(f"sqlite:///{tmp_path / 'f.db'}")
     study = optuna.create_study(study_name="f", storage=storage, direction="maximize")
     distributions = {"depth": IntDistribution(1, 4), "learning_rate": FloatDistribution(1e-4, 1e-1, log=True)}
     for value, depth in ((0.6, 1), (0.8, 3)):
         study.add_trial(
             optuna.trial.create_trial(
-                params={"depth": depth, "learning_rate": 0.01}, distributions=distributions, value=value
+                params={"depth": depth, "learning_rate": 0.01},
+                distributions=distributions,
+                value=value,
+                user_attrs={MODEL_ARTIFACT: kept} if kept and value == 0.8 else {},
             )
         )
     return study, storage
@@ -38,12 +42,29 @@ def test_claim_final_fit_asks_the_best_params_and_skips_what_still_waits(tmp_pat
     trial = claim_final_fit(study, storage, budget)
 
     assert trial is not None
-    assert trial.user_attrs["final_fit"] == {"of": 1, "run": budget.run_id, "schedule": FINAL_SCHEDULE}
+    # no kept model to continue: it starts from scratch
+    assert trial.user_attrs["final_fit"] == {
+        "of": 1,
+        "run": budget.run_id,
+        "schedule": FINAL_SCHEDULE,
+        "from": "scratch",
+    }
     assert study.trials[trial.number].state.name == "RUNNING"
     assert study.trials[trial.number].system_attrs["fixed_params"] == {"depth": 3, "learning_rate": 0.01}
     recipe = study.trials[2]
     assert recipe.state.name == "PRUNED" and recipe.user_attrs["skipped"] == "no time left"
     assert claim_final_fit(study, storage, budget) is None  # this run has one: another worker stops
+
+
+@pytest.mark.parametrize(("final_from", "expected"), [("weights", "weights"), ("scratch", "scratch")])
+def test_claim_final_fit_continues_the_kept_model_unless_told_scratch(tmp_path, final_from, expected):
+    study, storage = _study_with_a_best_trial(tmp_path, kept="kept-1")
+    budget = Budget.starting_now(600, final_share=0.5, final_from=final_from)
+
+    attr = claim_final_fit(study, storage, budget).user_attrs["final_fit"]
+
+    assert attr["from"] == expected
+    assert attr.get("artifact") == ("kept-1" if expected == "weights" else None)
 
 
 def test_claim_final_fit_needs_a_budget_with_a_share_and_a_best_trial(tmp_path):
@@ -89,6 +110,7 @@ def test_budget_search_ends_with_a_kept_final_fit_inside_its_deadline(
     assert source.value == max(t.value for t in searched) and final.params == source.params
     assert final.user_attrs["allotted_epochs"] > 4  # the reserve holds more than --max-epochs
     assert final.user_attrs.get(MODEL_ARTIFACT)  # kept like any trial
+    assert final.user_attrs["started_from"] == f"weights of trial {source.number}"  # the default --final-from
     if final.user_attrs.get("stopped") is None:  # it ran its schedule to its end: the learning rate is 0 there
         assert final.user_attrs["epochs_run"] == final.user_attrs["allotted_epochs"]
         assert final.user_attrs["history"]["learning_rate"][-1] == pytest.approx(0.0, abs=1e-6)
@@ -104,6 +126,17 @@ def test_start_bad_final_share_is_one_error_line_and_no_store(tmp_path, value):
     assert result.exit_code == 2
     [line] = [x for x in result.stderr.strip().splitlines() if x.strip()][-1:]
     assert "--final-share" in line
+    assert not db.exists()
+
+
+@pytest.mark.parametrize("value", ["bogus", ""])
+def test_start_bad_final_from_is_one_error_line_and_no_store(tmp_path, value):
+    db = tmp_path / "t.db"
+    argv = ["start", "--budget", "1m", "--final-from", value, "--storage", f"sqlite:///{db}"]
+    result = CliRunner().invoke(cli, argv)
+    assert result.exit_code == 2
+    [line] = [x for x in result.stderr.strip().splitlines() if x.strip()][-1:]
+    assert "--final-from" in line
     assert not db.exists()
 
 
@@ -154,4 +187,6 @@ def test_api_bad_final_share_is_one_error_and_no_store(tmp_path):
 
     with pytest.raises(SearchError, match="--final-share must be in"):
         cnntune.tune(budget="1m", final_share=2.0, storage=f"sqlite:///{tmp_path / 'api.db'}", progress=False)
+    with pytest.raises(SearchError, match="--final-from must be one of weights, scratch, but got 'last'"):
+        cnntune.tune(budget="1m", final_from="last", storage=f"sqlite:///{tmp_path / 'api.db'}", progress=False)
     assert not (tmp_path / "api.db").exists()

@@ -120,3 +120,51 @@ def test_default_store_is_beside_an_sqlite_file_and_none_for_a_server(tmp_path):
     assert default_artifacts(f"sqlite:///{tmp_path / 'a.db'}") == str(tmp_path / "a.db.artifacts")
     assert default_artifacts("sqlite:///:memory:") == ""
     assert default_artifacts("postgresql://u:pw@host/db") == ""
+
+
+def _kept_model(tmp_path, hp, shape=(16, 16, 3)):
+    """A built model kept as trial 0 of a fresh study; (the keeper, the artifact id, the model)."""
+    from cnntune.model.training import build_model
+    from cnntune.search._keeper import ModelKeeper
+
+    study = optuna.create_study(storage=f"sqlite:///{tmp_path / 'k.db'}")
+    model = build_model(hp, shape, 5)
+    keeper = ModelKeeper(str(tmp_path / "store"), keep_top=2)
+    attrs = keeper.keep(study.ask(), model)
+    return keeper, attrs[MODEL_ARTIFACT], model
+
+
+def test_restore_loads_the_kept_weights_into_a_fresh_build(tmp_path):
+    import keras
+    import numpy as np
+
+    from cnntune.model import HParams
+    from cnntune.model.training import build_model
+
+    hp = HParams.from_params({"depth": 2, "base_width": 8})
+    keeper, artifact, kept = _kept_model(tmp_path, hp)
+    expected = kept.get_weights()
+    keras.backend.clear_session()
+    fresh = build_model(hp, (16, 16, 3), 5)
+    assert not all(np.array_equal(a, b) for a, b in zip(fresh.get_weights(), expected, strict=True))
+
+    assert keeper.restore(fresh, artifact) is None
+
+    assert all(np.array_equal(a, b) for a, b in zip(fresh.get_weights(), expected, strict=True))
+
+
+def test_restore_into_another_net_or_from_a_missing_model_says_why_and_leaves_it(tmp_path):
+    import numpy as np
+
+    from cnntune.model import HParams
+    from cnntune.model.training import build_model
+    from cnntune.search._keeper import NO_KEEPER
+
+    keeper, artifact, _ = _kept_model(tmp_path, HParams.from_params({"depth": 2, "base_width": 8}))
+    other = build_model(HParams.from_params({"depth": 2, "base_width": 12}), (16, 16, 3), 5)
+    before = other.get_weights()
+
+    assert keeper.restore(other, artifact) == "its kept model's weights do not fit the built model"
+    assert "ArtifactNotFound" in keeper.restore(other, "no-such-artifact")
+    assert NO_KEEPER.restore(other, artifact) == "the study keeps no models"
+    assert all(np.array_equal(a, b) for a, b in zip(other.get_weights(), before, strict=True))
