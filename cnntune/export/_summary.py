@@ -52,7 +52,9 @@ def _selection_lines(result: ExportResult) -> list[str]:
     """The candidates scored on validation, the exported one marked."""
     selection = result.selection
     lines = ["chosen on validation (that choice makes its validation accuracy optimistic):"]
-    for candidate in selection.candidates:
+    names = [selection.describe(candidate) for candidate in selection.candidates]
+    width = max(28, *(len(name) + 2 for name in names))  # an ensemble's name outgrows a fixed column
+    for name, candidate in zip(names, selection.candidates, strict=True):
         mark = "   <- exported" if candidate == selection.chosen else ""
-        lines.append(f"  {selection.describe(candidate):<28}{candidate.accuracy:.4f}{mark}")
+        lines.append(f"  {name:<{width}}{candidate.accuracy:.4f}{mark}")
     return lines

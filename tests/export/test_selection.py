@@ -102,3 +102,33 @@ def test_cli_export_bad_selection_option_is_one_error_line(study_url, tmp_path, 
     result = CliRunner().invoke(cli, ["export-best", "--storage", study_url, "--out", str(out), *options])
     assert result.exit_code == 2 and message in result.output
     assert not out.exists()
+
+
+def test_summary_keeps_a_long_ensembles_name_apart_from_its_accuracy():
+    from types import SimpleNamespace
+
+    from cnntune.export._selection import Candidate, Selection
+    from cnntune.export._summary import _selection_lines
+
+    labels = tuple(f"trial #{n}" for n in (14, 10, 3))
+    trio = Candidate((0, 1, 2), "flip", 0.9024)
+    selection = Selection((Candidate((0,), "none", 0.8952), trio), trio, False, labels)
+
+    lines = _selection_lines(SimpleNamespace(selection=selection))
+
+    assert lines[2].split() == [
+        "trial",
+        "#14",
+        "+",
+        "trial",
+        "#10",
+        "+",
+        "trial",
+        "#3,",
+        "tta",
+        "flip",
+        "0.9024",
+        "<-",
+        "exported",
+    ]
+    assert lines[1].index("0.8952") == lines[2].index("0.9024")  # one column
