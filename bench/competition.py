@@ -1,6 +1,7 @@
 """The budget benchmark on the real competition data: a timed `tune start --budget`, the export, held-out accuracy.
 
-    python bench/competition.py --data DIR --budget 60m [--seed S] [--work DIR] [--race-random]
+    python bench/competition.py --data DIR --budget 60m [--seed S] [--work DIR] [--race-random] [--race-oracle]
+        [--final-from weights|scratch]
 
 DIR is the competition folder (train/ validation/ test/ and the CSVs). The
 competition's 1,250 validation images become the held-out test set; a
@@ -16,6 +17,8 @@ and prints held-out accuracy, best validation accuracy, trials complete /
 pruned / skipped for cost, seconds until the first complete trial, and how far
 the epoch-time estimates were from the measured epochs. `--race-random` adds
 Optuna's random sampler without pruning or warm start at the same budget.
+`--final-from scratch` runs cnntune's arm with a final fit from a fresh
+initialization (its default continues the best trial's weights).
 `--race-oracle` adds what a user would do instead of a search: the best
 warm-start recipe (the lean CNN; behind the stride-2 stem if fewer than
 `--max-epochs` epochs of it fit the budget) trained as one trial for the whole

@@ -118,25 +118,20 @@ def test_budget_search_ends_with_a_kept_final_fit_inside_its_deadline(
         assert 0 < final.user_attrs["schedule_done"] < 1
 
 
-@pytest.mark.parametrize("value", ["-0.1", "0.95", "nan", "abc"])
-def test_start_bad_final_share_is_one_error_line_and_no_store(tmp_path, value):
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        *(("--final-share", v) for v in ("-0.1", "0.95", "nan", "abc")),
+        *(("--final-from", v) for v in ("bogus", "")),
+    ],
+)
+def test_start_bad_final_option_is_one_error_line_and_no_store(tmp_path, option, value):
     db = tmp_path / "t.db"
-    argv = ["start", "--budget", "1m", "--final-share", value, "--storage", f"sqlite:///{db}"]
+    argv = ["start", "--budget", "1m", option, value, "--storage", f"sqlite:///{db}"]
     result = CliRunner().invoke(cli, argv)
     assert result.exit_code == 2
     [line] = [x for x in result.stderr.strip().splitlines() if x.strip()][-1:]
-    assert "--final-share" in line
-    assert not db.exists()
-
-
-@pytest.mark.parametrize("value", ["bogus", ""])
-def test_start_bad_final_from_is_one_error_line_and_no_store(tmp_path, value):
-    db = tmp_path / "t.db"
-    argv = ["start", "--budget", "1m", "--final-from", value, "--storage", f"sqlite:///{db}"]
-    result = CliRunner().invoke(cli, argv)
-    assert result.exit_code == 2
-    [line] = [x for x in result.stderr.strip().splitlines() if x.strip()][-1:]
-    assert "--final-from" in line
+    assert option in line
     assert not db.exists()
 
 
