@@ -51,7 +51,8 @@ EPOCHS_RUN = "epochs_run"
 BEST_EPOCH = "best_epoch"  # 1-based, as Keras prints epochs
 STOPPED = "stopped"  # "budget deadline": the trial was cut at the deadline, its best finished epoch kept
 SCHEDULE_DONE = "schedule_done"  # of a trial cut at the deadline: epochs run / epochs allotted
-# The final fit (`cnntune.search._final_fit`): {"of": source trial, "run": the budget's run id, "schedule": its own}
+# The final fit (`cnntune.search._final_fit`): {"of": source trial, "run": the budget's run id, "schedule": its own,
+# "from": "weights" or "scratch", "artifact": the source's kept model when from its weights}
 FINAL_FIT = "final_fit"
 # Of a final fit: "weights of trial N" (its kept model continued), or "scratch", with the reason when
 # the weights were asked for and could not be restored.
