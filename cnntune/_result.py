@@ -134,8 +134,8 @@ def load_result(
     """
     from cnntune.data import default_cache_dir
     from cnntune.search import summarize_study
-    from cnntune.search.trial import count_finished
     from cnntune.storage import DEFAULT_STORAGE, load_existing_study, read_metadata, read_target
+    from cnntune.storage.trial_record import count_finished
 
     storage_url = storage or DEFAULT_STORAGE
     loaded = load_existing_study(storage_url, study)

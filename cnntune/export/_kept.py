@@ -20,9 +20,8 @@ from cnntune.export._members import Member
 from cnntune.export._scores import accuracy
 from cnntune.model.training import load_for_inference
 from cnntune.storage import MODEL_ARTIFACT, StudyMetadata, default_artifacts, kept_trials, open_artifact_store
+from cnntune.storage.trial_record import BEST_EPOCH, EPOCHS_RUN, MODEL_NOT_KEPT
 
-# The search's trial attrs (`cnntune.search.trial`), which export may read but not import.
-BEST_EPOCH, EPOCHS_RUN, MODEL_NOT_KEPT = "best_epoch", "epochs_run", "model_not_kept"
 VALUE_TOLERANCE = 1e-4  # |kept model's validation accuracy - its trial's value|
 RETRAIN_HINT = "pass --retrain to train it again"
 

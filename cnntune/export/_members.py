@@ -21,4 +21,6 @@ class Member:
         return f"trial #{self.trial}" if self.seed is None else f"seed {self.seed}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "trial": self.trial, "seed": self.seed, "epochs_run": self.epochs_run}
+        """The manifest's record of it: every field but the model and the value it was checked against."""
+        skip = ("model", "trial_value")
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in skip}

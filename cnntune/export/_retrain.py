@@ -21,6 +21,7 @@ from cnntune.errors import ExportError
 from cnntune.export._members import Member
 from cnntune.model import HParams, TrainingSettings
 from cnntune.model.training import fit_model
+from cnntune.storage.trial_record import BEST_EPOCH, EPOCHS_RUN
 
 FIT_ON = ("train", "train+validation")
 Printer = Callable[[str], None]
@@ -87,7 +88,7 @@ def check_retrain_options(*, epochs: int | None, seeds: int, fit_on: str) -> Non
 
 
 def _default_epochs(trial: Any, *, n_train: int, n_validation: int, fit_on: str) -> int:
-    best = trial.user_attrs.get("best_epoch") or trial.user_attrs.get("epochs_run")
+    best = trial.user_attrs.get(BEST_EPOCH) or trial.user_attrs.get(EPOCHS_RUN)
     if not best:
         raise ExportError(f"trial #{trial.number} records no best_epoch; pass --epochs")
     if fit_on == "train":

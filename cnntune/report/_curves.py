@@ -14,6 +14,7 @@ import math
 from typing import Any, NamedTuple
 
 from cnntune.storage import best_trial_or_none
+from cnntune.storage.trial_record import HISTORY
 
 # state -> (colour, width, opacity); the best trial is drawn over them all. The dash
 # is kept for the series: solid validation, dashed training.
@@ -55,7 +56,7 @@ def learning_curves(study: Any) -> list[TrialCurve]:
     best_number = best.number if best is not None else None
     curves = []
     for trial in study.get_trials(deepcopy=False):
-        history = trial.user_attrs.get("history") or {}
+        history = trial.user_attrs.get(HISTORY) or {}
         raw = _series(history, "val_accuracy")
         if trial.intermediate_values:
             steps = sorted(trial.intermediate_values)

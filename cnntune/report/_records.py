@@ -14,21 +14,11 @@ import json
 from typing import Any
 
 from cnntune.spaces import fixed_space_toml
-from cnntune.storage import BestConfiguration, StudyRow, StudyStatus
+from cnntune.storage import BestConfiguration, StudyRow, StudyStatus, TrialRow
 
-TRIAL_KEYS = (
-    "number",
-    "state",
-    "value",
-    "epochs",
-    "seconds",
-    "est_epoch_seconds",
-    "measured_epoch_seconds",
-    "skipped",
-    "fail_reason",
-    "kept_model",
-    "final_fit_of",
-)
+# A trial's JSON record: its `TrialRow` fields (params apart, nested) and whether a model is kept.
+_ROW_KEYS = tuple(f.name for f in dataclasses.fields(TrialRow) if f.name not in ("params", "stale_seconds"))
+TRIAL_KEYS = (*_ROW_KEYS, "kept_model")
 STUDY_KEYS = ("study", "complete", "pruned", "failed", "running", "waiting", "best_value", "best_trial")
 
 
@@ -37,17 +27,8 @@ def trial_records(status: StudyStatus) -> list[dict[str, Any]]:
     kept = set(status.kept)
     return [
         {
-            "number": row.number,
-            "state": row.state,
-            "value": row.value,
-            "epochs": row.epochs,
-            "seconds": row.seconds,
-            "est_epoch_seconds": row.est_epoch_seconds,
-            "measured_epoch_seconds": row.measured_epoch_seconds,
-            "skipped": row.skipped,
-            "fail_reason": row.fail_reason,
+            **{key: getattr(row, key) for key in _ROW_KEYS},
             "kept_model": row.number in kept,
-            "final_fit_of": row.final_fit_of,
             "params": dict(row.params),
         }
         for row in status.trials

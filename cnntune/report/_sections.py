@@ -15,6 +15,19 @@ from typing import Any, NamedTuple
 
 from cnntune.baselines import BaselineResult, read_baselines
 from cnntune.storage import best_trial_or_none
+from cnntune.storage.trial_record import (
+    ALLOTTED_EPOCHS,
+    BEST_EPOCH,
+    EPOCHS_RUN,
+    EST_EPOCH_SECONDS,
+    IMAGES_PER_SECOND,
+    PARAM_COUNT,
+    SKIPPED,
+    STARTED_FROM,
+    TRAIN_SECONDS,
+    FinalFitRecord,
+    estimate_error,
+)
 
 KNOBS = ("depth", "base_width", "learning_rate", "cutout_p", "cutmix_p")  # the knobs worth a plot each
 STATES = ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING")
@@ -25,7 +38,7 @@ class BestTrial(NamedTuple):
     value: float
     params: dict[str, Any]
     epochs_run: int | None
-    best_epoch: int | None  # 1-based, as stored (`cnntune.search.trial.BEST_EPOCH`) and as Keras prints
+    best_epoch: int | None  # 1-based, as stored (`trial_record.BEST_EPOCH`) and as Keras prints
     seconds: float | None  # wall time of the trial, data loading included
     train_seconds: float | None
     param_count: int | None
@@ -48,13 +61,13 @@ def timing(study: Any) -> Timing:
     errors = []
     for trial in study.get_trials(deepcopy=False):
         attrs = trial.user_attrs
-        skipped += bool(attrs.get("skipped"))
-        if attrs.get("est_epoch_seconds") is None:
+        skipped += bool(attrs.get(SKIPPED))
+        if attrs.get(EST_EPOCH_SECONDS) is None:
             continue
         priced += 1
-        if attrs.get("measured_epoch_seconds"):
+        error = estimate_error(attrs)
+        if error is not None:
             measured += 1
-            error = abs(attrs["est_epoch_seconds"] - attrs["measured_epoch_seconds"]) / attrs["measured_epoch_seconds"]
             errors.append(error)
             within += error <= 0.3
     return Timing(priced, measured, statistics.median(errors) if errors else None, within, skipped)
@@ -80,21 +93,21 @@ def final_fits(study: Any) -> list[FinalFit]:
     by_number = {t.number: t for t in trials}
     fits = []
     for trial in trials:
-        final = trial.user_attrs.get("final_fit")
-        if not final:
+        final = FinalFitRecord.read(trial.user_attrs)
+        if final is None:
             continue
-        source = by_number.get(final.get("of"))
+        source = by_number.get(final.of)
         fits.append(
             FinalFit(
                 number=trial.number,
                 state=trial.state.name,
                 value=trial.value,
-                source=final.get("of"),
+                source=final.of,
                 source_value=None if source is None else source.value,
-                epochs_run=trial.user_attrs.get("epochs_run"),
-                allotted_epochs=trial.user_attrs.get("allotted_epochs"),
-                schedule=final.get("schedule"),
-                started_from=trial.user_attrs.get("started_from"),
+                epochs_run=trial.user_attrs.get(EPOCHS_RUN),
+                allotted_epochs=trial.user_attrs.get(ALLOTTED_EPOCHS),
+                schedule=final.schedule,
+                started_from=trial.user_attrs.get(STARTED_FROM),
             )
         )
     return fits
@@ -148,12 +161,12 @@ def _best_trial(study: Any) -> BestTrial | None:
         number=best.number,
         value=best.value,
         params=dict(best.params),
-        epochs_run=attrs.get("epochs_run"),
-        best_epoch=attrs.get("best_epoch"),
+        epochs_run=attrs.get(EPOCHS_RUN),
+        best_epoch=attrs.get(BEST_EPOCH),
         seconds=best.duration.total_seconds() if best.duration else None,
-        train_seconds=attrs.get("train_seconds"),
-        param_count=attrs.get("param_count"),
-        images_per_second=attrs.get("images_per_second"),
+        train_seconds=attrs.get(TRAIN_SECONDS),
+        param_count=attrs.get(PARAM_COUNT),
+        images_per_second=attrs.get(IMAGES_PER_SECOND),
     )
 
 

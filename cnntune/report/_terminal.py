@@ -6,7 +6,8 @@ from typing import Any
 
 from rich.table import Table
 
-from cnntune.storage import MAIN_PARAMS, StudyRow, StudyStatus
+from cnntune.storage import StudyRow, StudyStatus
+from cnntune.storage.trial_record import MAIN_PARAMS
 
 
 def search_summary_text(summary: Any) -> str:

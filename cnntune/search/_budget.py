@@ -25,8 +25,7 @@ from typing import Any
 import optuna
 
 from cnntune.search._budget_plan import Budget, BudgetPlan, format_seconds
-from cnntune.search._deadline import DeadlineReached
-from cnntune.search.trial import (
+from cnntune.storage.trial_record import (
     ALLOTTED_EPOCHS,
     BATCH_SIZE,
     COST,
@@ -58,6 +57,10 @@ FINAL_EPOCHS_FACTOR = 10  # the final fit trains at most this many times --max-e
 # epoch 6. A constant, not a share of --max-epochs: with --max-epochs 10000 as a mere ceiling, a
 # ninth of it would refuse every trial.
 MIN_EPOCHS = 6
+
+
+class DeadlineReached(Exception):
+    """The budget's deadline passed during a trial: stop now, keep the best epoch so far."""
 
 
 def min_epochs(max_epochs: int) -> int:

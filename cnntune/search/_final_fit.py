@@ -14,9 +14,9 @@ cycle on top of them, as a warm restart does (SGDR); a study that kept no
 model, or `--final-from scratch`, starts from a fresh initialization.
 
 The final fit is a trial of the study like any other: enqueued with the best
-trial's params and a `final_fit` attr ({"of": its source, "run": the budget's
-run id, "schedule", "from": "weights" or "scratch", "artifact": the source's
-kept model}), trained by the same objective (`train_trial` reads the attr: no
+trial's params and a final-fit attr (`cnntune.storage.trial_record.
+FinalFitRecord`: its source, the budget's run id, its schedule, weights or
+scratch and the source's kept model), trained by the same objective (`train_trial` reads the attr: no
 pruner, its own allotment and deadline), kept, counted, reported. With
 several workers the first to finish its search claims it under the study
 lock; the others see this run's final fit and stop. Trials still WAITING when
@@ -30,8 +30,8 @@ from typing import Any
 
 from cnntune.search._budget_plan import Budget
 from cnntune.search._interrupts import signals_deferred
-from cnntune.search.trial import FAIL_REASON, FINAL_FIT, OUT_OF_TIME, SKIPPED
 from cnntune.storage import MODEL_ARTIFACT, best_trial_or_none, study_lock
+from cnntune.storage.trial_record import FAIL_REASON, FINAL_FIT, OUT_OF_TIME, SKIPPED, FinalFitRecord
 
 # A final fit needs time for a couple of epochs at least; below this the search keeps the budget.
 MIN_FINAL_SECONDS = 1.0
@@ -59,12 +59,12 @@ def claim_final_fit(study: Any, storage: Any, budget: Budget | None, asked: list
         return None
     with study_lock(storage, study.study_name):
         trials = study.get_trials(deepcopy=False)
-        if any((t.user_attrs.get(FINAL_FIT) or {}).get("run") == budget.run_id for t in trials):
+        if any((r := FinalFitRecord.read(t.user_attrs)) and r.run == budget.run_id for t in trials):
             return None  # another worker of this run has it
         best = best_trial_or_none(study)
         if best is None:
             return None
-        attrs = {FINAL_FIT: final_fit_attr(best, budget)}
+        attrs = {FINAL_FIT: final_fit_record(best, budget).to_attr()}
         study.enqueue_trial(dict(best.params), user_attrs=attrs)
         waiting = len(study.get_trials(deepcopy=False, states=(TrialState.WAITING,)))  # ours among them
         with warnings.catch_warnings():
@@ -84,13 +84,17 @@ def claim_final_fit(study: Any, storage: Any, budget: Budget | None, asked: list
     return None  # a worker without a budget (`tune worker`) took it first: it trains it as a trial
 
 
-def final_fit_attr(best: Any, budget: Budget) -> dict[str, Any]:
-    """The `final_fit` attr of the final fit of `best`: its source, run, schedule and starting point."""
-    attr = {"of": best.number, "run": budget.run_id, "schedule": final_schedule(best.params), "from": "scratch"}
+def final_fit_record(best: Any, budget: Budget) -> FinalFitRecord:
+    """The final fit of `best`: its source, run, schedule and starting point."""
     artifact = best.user_attrs.get(MODEL_ARTIFACT)
-    if budget.final_from == "weights" and artifact:
-        attr.update({"from": "weights", "artifact": artifact})
-    return attr
+    from_weights = budget.final_from == "weights" and bool(artifact)
+    return FinalFitRecord(
+        of=best.number,
+        run=budget.run_id,
+        schedule=final_schedule(best.params),
+        start="weights" if from_weights else "scratch",
+        artifact=artifact if from_weights else None,
+    )
 
 
 def final_schedule(params: dict[str, Any]) -> str:

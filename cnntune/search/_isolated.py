@@ -23,8 +23,9 @@ from cnntune.search._interrupts import stop_signals
 from cnntune.search._logging import NO_LOGGING, LoggingSettings
 from cnntune.search._reporter import Reporter, SilentReporter
 from cnntune.search._settings import SearchSettings, record_settings
-from cnntune.search.trial import FAIL_REASON, interruption_reason
+from cnntune.search.trial import interruption_reason
 from cnntune.spaces import Space, suggest_params
+from cnntune.storage.trial_record import FAIL_REASON
 
 STOP_GRACE_SECONDS = 60  # for an interrupted child to mark its trial FAIL before it is killed
 

@@ -31,17 +31,16 @@ from cnntune.errors import CnnTuneError, SearchError, TrialFailed
 from cnntune.search._interrupts import interruption_reason, raise_if_stop_requested, signals_deferred
 from cnntune.search._keeper import NO_KEEPER, ModelKeeper, NoKeeper
 from cnntune.search._reporter import Reporter
-from cnntune.search.trial import (
+from cnntune.search.trial import MAX_FAILURES_IN_A_ROW, describe_failure
+from cnntune.storage import best_trial_or_none, study_lock
+from cnntune.storage.trial_record import (
     FAIL_REASON,
-    MAX_FAILURES_IN_A_ROW,
     OUT_OF_TIME,
     SKIPPED,
     TOO_COSTLY,
     count_finished,
     counts_toward_target,
-    describe_failure,
 )
-from cnntune.storage import best_trial_or_none, study_lock
 
 WAIT_SECONDS = 2.0  # poll interval while the last trials run on other workers
 # The sampler drew the same too-costly configuration this often in a row: it has no other (a space

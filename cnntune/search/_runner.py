@@ -36,7 +36,6 @@ from cnntune.search._study import (
     recorded_metadata,
 )
 from cnntune.search._workers import WorkerJob, make_objective, run_worker_processes
-from cnntune.search.trial import SKIPPED, count_finished
 from cnntune.storage import (
     MODEL_ARTIFACT,
     HeartbeatSettings,
@@ -51,6 +50,7 @@ from cnntune.storage import (
     resolve_artifacts,
     write_target,
 )
+from cnntune.storage.trial_record import SKIPPED, count_finished
 
 DEFAULT_TRIALS = 20  # finished trials a study reaches when --trials is not given and no budget is
 MAX_STUDY_NAME = 512  # Optuna's RDB schema: studies.study_name is VARCHAR(512)

@@ -115,7 +115,7 @@ def run_worker_processes(study: Any, job: WorkerJob, workers: int, reporter: Rep
 
 
 def _report_new_trials(study: Any, seen: set[int], reporter: Reporter) -> None:
-    from cnntune.search.trial import count_finished
+    from cnntune.storage.trial_record import count_finished
 
     new = [t for t in study.get_trials(deepcopy=False) if t.state.is_finished() and t.number not in seen]
     if not new:
@@ -130,7 +130,7 @@ def _report_new_trials(study: Any, seen: set[int], reporter: Reporter) -> None:
 def _running_progress(study: Any, max_epochs: int) -> list[tuple[int, int, int]]:
     from optuna.trial import TrialState
 
-    from cnntune.search.trial import ALLOTTED_EPOCHS
+    from cnntune.storage.trial_record import ALLOTTED_EPOCHS
 
     running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
     return [(t.number, len(t.intermediate_values), t.user_attrs.get(ALLOTTED_EPOCHS, max_epochs)) for t in running]

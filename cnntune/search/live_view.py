@@ -19,12 +19,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from cnntune.errors import SearchInterrupted
 from cnntune.search._budget_plan import format_seconds
 from cnntune.search._interrupts import stop_signals
-from cnntune.search.trial import (
+from cnntune.storage.trial_record import (
     ALLOTTED_EPOCHS,
+    EPOCHS_RUN,
+    EST_EPOCH_SECONDS,
     EST_TRIAL_SECONDS,
-    FINAL_FIT,
+    FAIL_REASON,
+    MAIN_PARAMS,
+    MEASURED_EPOCH_SECONDS,
     SKIPPED,
     TOO_COSTLY,
+    FinalFitRecord,
     counts_toward_target,
 )
 
@@ -101,15 +106,15 @@ class LiveView:
 
     def trial_priced(self, number: int, priced: dict[str, Any]) -> None:
         self._priced = dict(priced)
-        final = priced.get(FINAL_FIT)
-        if final and ALLOTTED_EPOCHS in priced:
+        final = FinalFitRecord.read(priced)
+        if final is not None and ALLOTTED_EPOCHS in priced:
             self._final = True
             ends = time.strftime("%H:%M", time.localtime(time.time() + priced[EST_TRIAL_SECONDS]))
             self.console.print(
-                f"final fit of trial {final['of']}'s configuration: {priced[ALLOTTED_EPOCHS]} epochs"
-                f"{' on its kept weights' if final.get('from') == 'weights' else ''}, ends {ends}"
+                f"final fit of trial {final.of}'s configuration: {priced[ALLOTTED_EPOCHS]} epochs"
+                f"{' on its kept weights' if final.start == 'weights' else ''}, ends {ends}"
             )
-        self._status(f"trial {number}: est. {format_seconds(priced['est_epoch_seconds'])}/epoch")
+        self._status(f"trial {number}: est. {format_seconds(priced[EST_EPOCH_SECONDS])}/epoch")
 
     def keras_callback(self, number: int) -> Any:
         import keras
@@ -219,36 +224,33 @@ def format_trial_line(trial: Any, best: Any | None) -> str:
     value = trial.value if trial.value is not None else _last_value(trial)
     value_text = f"val_acc {value:.4f}" if value is not None else "val_acc   -   "
     best_text = f"best {best.value:.4f} (#{best.number})" if best is not None else "best   -   "
-    epochs = trial.user_attrs.get("epochs_run", len(trial.intermediate_values))
+    epochs = trial.user_attrs.get(EPOCHS_RUN, len(trial.intermediate_values))
     allotted = trial.user_attrs.get(ALLOTTED_EPOCHS)
     epochs_text = f"{epochs:>3}" if allotted is None else f"{epochs:>3}/{allotted}"
     seconds = trial.duration.total_seconds() if trial.duration else 0.0
-    final = trial.user_attrs.get(FINAL_FIT)
-    final_text = f"  final fit of #{final['of']}" if final else ""
+    final = FinalFitRecord.read(trial.user_attrs)
+    final_text = f"  final fit of #{final.of}" if final is not None else ""
     line = (
         f"trial {trial.number:>4}  [{style}]{state:<8}[/]  {value_text}  {best_text}  "
         f"epochs {epochs_text}  {seconds:7.1f}s{_timing(trial)}{final_text}{_main_params(trial)}"
     )
-    reason = trial.user_attrs.get("fail_reason")
+    reason = trial.user_attrs.get(FAIL_REASON)
     if not reason:
         return line
     short = reason if len(reason) <= MAX_REASON else reason[: MAX_REASON - 1] + "…"
     return f"{line}  [red]{escape(short)}[/]"  # a reason may hold [brackets]: never markup
 
 
-MAIN_PARAMS = (("depth", "depth"), ("base_width", "width"), ("learning_rate", "lr"), ("batch_size", "batch"))
-
-
 def _main_params(trial: Any) -> str:
     """The params a person scans a trial list by (those the space searched)."""
-    shown = [f"{label} {_short(trial.params[name])}" for name, label in MAIN_PARAMS if name in trial.params]
+    shown = [f"{label} {_short(trial.params[name])}" for name, label in MAIN_PARAMS.items() if name in trial.params]
     return f"  {' '.join(shown)}" if shown else ""
 
 
 def _timing(trial: Any) -> str:
     """Estimated and measured seconds per epoch, as recorded (nothing when the trial was not priced)."""
-    est = trial.user_attrs.get("est_epoch_seconds")
-    measured = trial.user_attrs.get("measured_epoch_seconds")
+    est = trial.user_attrs.get(EST_EPOCH_SECONDS)
+    measured = trial.user_attrs.get(MEASURED_EPOCH_SECONDS)
     if est is None:
         return ""
     text = f"  est {format_seconds(est)}/ep"

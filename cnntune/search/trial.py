@@ -3,9 +3,10 @@
 The Optuna objective, the `--isolate` child and the KerasTuner engine decide
 *what* to train differently; all three train it here (`train_configuration`;
 an Optuna trial through `train_trial`, in-process or in the child), get back a
-`TrialOutcome`, record it under the attr names below, and count finished
-trials toward `--trials` by one rule (`counts_toward_target`). A stop signal
-comes out as KeyboardInterrupt whatever native code made of it.
+`TrialOutcome`, and record it under the trial record's keys
+(`cnntune.storage.trial_record`, which also counts finished trials toward
+`--trials`). A stop signal comes out as KeyboardInterrupt whatever native code
+made of it.
 """
 
 from __future__ import annotations
@@ -18,21 +19,38 @@ from typing import TYPE_CHECKING, Any
 
 from cnntune.errors import TrialFailed
 from cnntune.model import HParams, TrainingSettings
-from cnntune.search._deadline import DeadlineReached
+from cnntune.search._budget import Budget, DeadlineReached, TrialPricer, budget_callbacks
 from cnntune.search._interrupts import interruption_reason, interrupts_restored, stop_request_callback
 from cnntune.search._reporter import Reporter
+from cnntune.storage.trial_record import (
+    BEST_EPOCH,
+    COMPLETE,
+    COST,
+    EPOCH_SECONDS,
+    EPOCHS_RUN,
+    FAIL,
+    FAIL_REASON,
+    FINAL_FIT,
+    HISTORY,
+    IMAGES_PER_SECOND,
+    MEASURED_EPOCH_SECONDS,
+    OUT_OF_TIME,
+    PARAM_COUNT,
+    PRUNED,
+    SCHEDULE_DONE,
+    SKIPPED,
+    STARTED_FROM,
+    STOPPED,
+    TRAIN_SECONDS,
+    FinalFitRecord,
+)
 
 if TYPE_CHECKING:
-    from cnntune.search._budget import Budget, TrialPricer
     from cnntune.search._keeper import ModelKeeper, NoKeeper
 
 __all__ = [
-    "FAIL_REASON",
     "MAX_FAILURES_IN_A_ROW",
-    "SKIPPED",
     "TrialOutcome",
-    "count_finished",
-    "counts_toward_target",
     "describe_failure",
     "interruption_reason",
     "record_outcome",
@@ -41,36 +59,6 @@ __all__ = [
     "trial_training",
 ]
 
-# The trial user attrs cnntune writes (reports, status and export read them).
-FAIL_REASON = "fail_reason"  # why a FAIL (or a skipped trial) ended
-SKIPPED = "skipped"  # set on a trial that was never trained: it does not count toward --trials
-TOO_COSTLY = "too costly"  # SKIPPED: its estimate exceeds its share of the budget
-OUT_OF_TIME = "no time left"  # SKIPPED: its first epoch cannot end before the deadline; the search stops
-HISTORY = "history"  # per-epoch curves: loss, accuracy, val_loss, val_accuracy, learning_rate
-EPOCHS_RUN = "epochs_run"
-BEST_EPOCH = "best_epoch"  # 1-based, as Keras prints epochs
-STOPPED = "stopped"  # "budget deadline": the trial was cut at the deadline, its best finished epoch kept
-SCHEDULE_DONE = "schedule_done"  # of a trial cut at the deadline: epochs run / epochs allotted
-# The final fit (`cnntune.search._final_fit`): {"of": source trial, "run": the budget's run id, "schedule": its own,
-# "from": "weights" or "scratch", "artifact": the source's kept model when from its weights}
-FINAL_FIT = "final_fit"
-# Of a final fit: "weights of trial N" (its kept model continued), or "scratch", with the reason when
-# the weights were asked for and could not be restored.
-STARTED_FROM = "started_from"
-# What a trial cost (`cnntune.search._budget`): priced before its first step, then measured.
-COST = "cost"  # params, forward/train FLOPs and activations per image
-BATCH_SIZE = "batch_size"  # the one the trial was priced at
-EST_EPOCH_SECONDS = "est_epoch_seconds"
-ALLOTTED_EPOCHS = "allotted_epochs"  # what its schedule was sized to: max epochs, or what fits the budget
-EST_TRIAL_SECONDS = "est_trial_seconds"  # the allotted epochs at the estimated rate
-EPOCH_SECONDS = "epoch_seconds"  # measured, per epoch, validation included
-MEASURED_EPOCH_SECONDS = "measured_epoch_seconds"  # the median epoch after the first (which traces)
-# The kept model (`cnntune.search._keeper`): its artifact id is `cnntune.storage.MODEL_ARTIFACT`.
-MODEL_BYTES = "model_bytes"
-MODEL_SAVE_SECONDS = "model_save_seconds"  # saving and uploading it
-MODEL_NOT_KEPT = "model_not_kept"  # why a COMPLETE trial has no kept model (the store failed)
-
-COMPLETE, PRUNED, FAIL = "COMPLETE", "PRUNED", "FAIL"
 MAX_FAILURES_IN_A_ROW = 5  # a study whose trials keep failing is broken, not unlucky (every engine stops)
 
 
@@ -171,9 +159,9 @@ def train_configuration(
     attrs = {
         **_history_attrs(history),
         BEST_EPOCH: result.best_epoch,
-        "param_count": result.param_count,
-        "train_seconds": round(result.train_seconds, 3),
-        "images_per_second": round(result.images_per_second, 1),
+        PARAM_COUNT: result.param_count,
+        TRAIN_SECONDS: round(result.train_seconds, 3),
+        IMAGES_PER_SECOND: round(result.images_per_second, 1),
         **kept,
     }
     return TrialOutcome(COMPLETE, max(history["val_accuracy"]), history, attrs)
@@ -196,14 +184,14 @@ def describe_failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {lines[0][:300]}" if lines else type(exc).__name__
 
 
-def _restore_source(model: Any, final: dict[str, Any], keeper: ModelKeeper | NoKeeper | None) -> str:
+def _restore_source(model: Any, final: FinalFitRecord, keeper: ModelKeeper | NoKeeper | None) -> str:
     """A final fit's starting point: its source trial's kept weights loaded into `model`, or scratch (and why)."""
-    if final.get("from") != "weights":
+    if final.start != "weights" or final.artifact is None:
         return "scratch"
     if keeper is None:
         return "scratch: this worker keeps no models"
-    reason = keeper.restore(model, final["artifact"])
-    return f"weights of trial {final['of']}" if reason is None else f"scratch: {reason}"
+    reason = keeper.restore(model, final.artifact)
+    return f"weights of trial {final.of}" if reason is None else f"scratch: {reason}"
 
 
 def _history_attrs(history: dict[str, list[float]]) -> dict[str, Any]:
@@ -236,20 +224,6 @@ def _failed(history: dict[str, list[float]], reason: str) -> TrialOutcome:
     return TrialOutcome(FAIL, None, history, {**_history_attrs(history), FAIL_REASON: reason})
 
 
-def counts_toward_target(trial: Any) -> bool:
-    """A trial counts toward --trials when it finished training: COMPLETE, or PRUNED after training."""
-    from optuna.trial import TrialState
-
-    if trial.state == TrialState.COMPLETE:
-        return True
-    return trial.state == TrialState.PRUNED and not trial.user_attrs.get(SKIPPED)
-
-
-def count_finished(study: Any) -> int:
-    """Finished trials toward the study's --trials target (skipped, too-costly ones excluded)."""
-    return sum(counts_toward_target(t) for t in study.get_trials(deepcopy=False))
-
-
 def train_trial(
     trial: Any,
     hp: HParams,
@@ -269,13 +243,12 @@ def train_trial(
     """
     import optuna
 
-    from cnntune.search._budget import budget_callbacks
     from cnntune.search._pruning import BestSoFarPruning
 
-    final = trial.user_attrs.get(FINAL_FIT)  # the final fit: its own epochs, schedule and deadline, never pruned
-    if final and final.get("schedule"):
-        hp = dataclasses.replace(hp, lr_schedule=final["schedule"])
-    timer, *deadline = budget_callbacks(budget, final=bool(final))
+    final = FinalFitRecord.read(trial.user_attrs)  # the final fit: its own epochs, schedule and deadline, never pruned
+    if final is not None and final.schedule:
+        hp = dataclasses.replace(hp, lr_schedule=final.schedule)
+    timer, *deadline = budget_callbacks(budget, final=final is not None)
     priced: dict[str, Any] = {}
 
     def price(model: Any) -> int | None:
@@ -283,15 +256,15 @@ def train_trial(
             return None
         priced.update(pricer.price(model, hp.batch_size))
         try:
-            return pricer.allot(priced, final=bool(final))
+            return pricer.allot(priced, final=final is not None)
         finally:  # a skipped trial records its price too
             for key, value in priced.items():
                 trial.set_user_attr(key, value)
-            reporter.trial_priced(trial.number, {**priced, FINAL_FIT: final})
+            reporter.trial_priced(trial.number, {**priced, **({} if final is None else {FINAL_FIT: final.to_attr()})})
 
     def built(model: Any) -> int | None:
         epochs = price(model)
-        if final:
+        if final is not None:
             trial.set_user_attr(STARTED_FROM, _restore_source(model, final, keeper))
         return epochs
 
@@ -300,7 +273,7 @@ def train_trial(
         timer,
         *deadline,
         *callbacks,
-        None if final else BestSoFarPruning(trial, "val_accuracy"),
+        None if final is not None else BestSoFarPruning(trial, "val_accuracy"),
         reporter.keras_callback(trial.number),
     ]
     try:

@@ -24,7 +24,6 @@ from cnntune.storage._metadata import (
     write_target,
 )
 from cnntune.storage._studies import (
-    MAIN_PARAMS,
     BestConfiguration,
     StudyRow,
     StudyStatus,

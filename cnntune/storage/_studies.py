@@ -10,11 +10,17 @@ from cnntune.storage._artifacts import kept_trials
 from cnntune.storage._heartbeats import heartbeat_ages
 from cnntune.storage._metadata import read_metadata
 from cnntune.storage._url import HeartbeatSettings, mask_url, open_storage
+from cnntune.storage.trial_record import (
+    EPOCHS_RUN,
+    EST_EPOCH_SECONDS,
+    FAIL_REASON,
+    MEASURED_EPOCH_SECONDS,
+    SKIPPED,
+    FinalFitRecord,
+)
 
 if TYPE_CHECKING:
     import optuna
-
-MAIN_PARAMS = ("depth", "base_width", "learning_rate", "batch_size", "cutout_p", "cutmix_p")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -138,15 +144,15 @@ def _trial_row(trial: Any, stale_seconds: float | None = None) -> TrialRow:
         number=trial.number,
         state=trial.state.name,
         value=trial.value,
-        epochs=trial.user_attrs.get("epochs_run"),
+        epochs=trial.user_attrs.get(EPOCHS_RUN),
         seconds=trial.duration.total_seconds() if trial.duration else None,
         params=dict(trial.params),
-        fail_reason=trial.user_attrs.get("fail_reason"),
-        est_epoch_seconds=trial.user_attrs.get("est_epoch_seconds"),
-        measured_epoch_seconds=trial.user_attrs.get("measured_epoch_seconds"),
-        skipped=bool(trial.user_attrs.get("skipped")),
+        fail_reason=trial.user_attrs.get(FAIL_REASON),
+        est_epoch_seconds=trial.user_attrs.get(EST_EPOCH_SECONDS),
+        measured_epoch_seconds=trial.user_attrs.get(MEASURED_EPOCH_SECONDS),
+        skipped=bool(trial.user_attrs.get(SKIPPED)),
         stale_seconds=stale_seconds,
-        final_fit_of=(trial.user_attrs.get("final_fit") or {}).get("of"),
+        final_fit_of=final.of if (final := FinalFitRecord.read(trial.user_attrs)) else None,
     )
 
 

@@ -19,9 +19,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from cnntune.search.trial import FAIL_REASON
+from cnntune.storage.trial_record import COMPLETE, FAIL, FAIL_REASON
 
-COMPLETE, FAIL = "COMPLETE", "FAIL"
 RECORD_FILE = "cnntune-record.json"
 ATTR = "keras_tuner"  # the Optuna trial's user attr: {"trial_id", "key", "algorithm", ...}
 

@@ -30,7 +30,8 @@ import keras
 from cnntune.model import HParams, TrainingSettings
 from cnntune.search._pruning import running_best
 from cnntune.search.kerastuner._record import COMPLETE, Outcome
-from cnntune.search.trial import BEST_EPOCH, FAIL, train_configuration
+from cnntune.search.trial import train_configuration
+from cnntune.storage.trial_record import BEST_EPOCH, FAIL
 
 
 @dataclasses.dataclass(frozen=True)

@@ -25,16 +25,10 @@ from cnntune.search._reporter import Reporter
 from cnntune.search.kerastuner._oracles import fit_to_target
 from cnntune.search.kerastuner._record import FAIL, RECORD_FILE, Outcome, TrialRecord, add_record, sync
 from cnntune.search.kerastuner._train import Plan, train_planned
-from cnntune.search.trial import (
-    FAIL_REASON,
-    MAX_FAILURES_IN_A_ROW,
-    count_finished,
-    describe_failure,
-    interruption_reason,
-    trial_training,
-)
+from cnntune.search.trial import MAX_FAILURES_IN_A_ROW, describe_failure, interruption_reason, trial_training
 from cnntune.spaces import Space, define_hyperparameters, to_distributions
 from cnntune.storage import best_trial_or_none
+from cnntune.storage.trial_record import BEST_EPOCH, FAIL_REASON, count_finished
 
 WEIGHTS_FILE = "cnntune.weights.h5"
 
@@ -171,7 +165,7 @@ class SpaceTuner(BaseTuner):
             return Plan(epochs=total, keep_weights=keep)
         # Continue for this round's epochs from the weights the parent kept (its best epoch's).
         parent_record = TrialRecord.read(self.record_path(parent))
-        start = parent_record.outcome.user_attrs.get("best_epoch", 0) if parent_record else 0
+        start = parent_record.outcome.user_attrs.get(BEST_EPOCH, 0) if parent_record else 0
         epochs = total - int(values["tuner/initial_epoch"])
         return Plan(epochs=epochs, initial_epoch=int(start), start_weights=weights, keep_weights=keep)
 
