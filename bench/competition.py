@@ -46,7 +46,7 @@ from pathlib import Path
 
 import optuna
 
-from cnntune.search import parse_duration
+from cnntune.durations import parse_duration
 from cnntune.search._final_fit import FINAL_SCHEDULE
 from cnntune.search._warm_start import RECIPES
 from cnntune.spaces import fixed_space_toml

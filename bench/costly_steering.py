@@ -34,8 +34,9 @@ import numpy as np
 import optuna
 
 from cnntune.data import default_cache_dir
+from cnntune.durations import parse_duration
 from cnntune.model import HParams
-from cnntune.search import DEFAULT_TRIAL_SHARE, parse_duration
+from cnntune.search import DEFAULT_TRIAL_SHARE
 from cnntune.search._calibration import calibrate
 from cnntune.spaces import default_space, suggest_params
 

@@ -571,9 +571,10 @@ def start(
     Progress goes to stderr, the final summary to stdout.
     """
     started = time.monotonic()  # --budget counts the whole command, start-up included
+    from cnntune.durations import parse_duration
     from cnntune.model import import_tensorflow_quietly
     from cnntune.report import search_summary_text
-    from cnntune.search import parse_duration, run_search, watched_search
+    from cnntune.search import run_search, watched_search
 
     budget_seconds = None if budget is None else parse_duration(budget)
     import_tensorflow_quietly()

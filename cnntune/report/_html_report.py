@@ -14,6 +14,7 @@ from typing import Any
 
 from cnntune import __version__
 from cnntune.baselines import BaselineResult
+from cnntune.durations import format_seconds
 from cnntune.errors import ReportError
 from cnntune.report import _curves, _importance, _parallel, _sections
 from cnntune.report._page import Section, check_out, drawn, esc, figure_html, note, render_page, table, write_atomically
@@ -147,7 +148,7 @@ def validation_section(validation: Validation) -> Section:
 
 def summary_html(summary: _sections.Summary) -> str:
     """The summary as HTML tables: study, best trial and its params, trial counts, time."""
-    fmt = _sections.format_seconds
+    fmt = format_seconds
     rows = [
         ("study", summary.study_name),
         ("direction", summary.direction),

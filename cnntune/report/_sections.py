@@ -9,12 +9,11 @@ of their own (`_importance`, `_parallel`).
 
 from __future__ import annotations
 
-import datetime
 import statistics
 from typing import Any, NamedTuple
 
 from cnntune.baselines import BaselineResult, read_baselines
-from cnntune.storage import best_trial_or_none
+from cnntune.storage import best_trial_or_none, read_metadata
 from cnntune.storage.trial_record import (
     ALLOTTED_EPOCHS,
     BEST_EPOCH,
@@ -145,7 +144,7 @@ def summary(study: Any) -> Summary:
         best=_best_trial(study),
         compute_seconds=compute,
         wall_seconds=wall,
-        settings=dict(study.user_attrs.get("cnntune:settings") or {}),
+        settings=dict(metadata.settings) if (metadata := read_metadata(study)) else {},
         baselines=read_baselines(study.user_attrs),
         timing=timing(study),
         final_fits=tuple(final_fits(study)),
@@ -194,11 +193,3 @@ def slice_figure(study: Any, knobs: list[str]) -> Any:
     fig = plot_slice(study, params=knobs, target_name="val_accuracy")
     fig.layout.width = None  # optuna's 300 px per knob overflows the page; fit its width instead
     return fig.update_layout(title="Slices: val_accuracy against each main knob", height=420)
-
-
-def format_seconds(seconds: float | None) -> str:
-    """`12.3s` under a minute, else `H:MM:SS`."""
-    if seconds is None:
-        return "-"
-    text = str(datetime.timedelta(seconds=round(seconds)))
-    return f"{seconds:.1f}s" if seconds < 60 else text

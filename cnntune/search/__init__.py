@@ -6,7 +6,6 @@ from cnntune.search._budget_plan import (
     DEFAULT_TRIAL_SHARE,
     FINAL_STARTS,
     MAX_FINAL_SHARE,
-    parse_duration,
 )
 from cnntune.search._enqueue import enqueue_file
 from cnntune.search._interrupts import interrupts_restored, stop_signals, swallowed_interrupt
@@ -37,7 +36,6 @@ __all__ = [
     "stop_signals",
     "swallowed_interrupt",
     "enqueue_file",
-    "parse_duration",
     "record_settings",
     "summarize_study",
     "watched_search",

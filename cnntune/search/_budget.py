@@ -24,7 +24,8 @@ from typing import Any
 
 import optuna
 
-from cnntune.search._budget_plan import Budget, BudgetPlan, format_seconds
+from cnntune.durations import format_seconds
+from cnntune.search._budget_plan import Budget, BudgetPlan
 from cnntune.storage.trial_record import (
     ALLOTTED_EPOCHS,
     BATCH_SIZE,

@@ -1,14 +1,13 @@
-"""The budget as plain data: a duration parsed from the command line, a deadline, the trial share.
+"""The budget as plain data: a deadline, the trial share, the final fit's share and start.
 
 Kept apart from the pricing (`_budget`), which needs Optuna and Keras, so the
-CLI can parse `--budget` and a worker job can carry the plan across `spawn`.
+CLI can check the budget's options and a worker job can carry the plan across `spawn`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-import re
 import time
 
 from cnntune.errors import SearchError
@@ -23,33 +22,6 @@ MAX_FINAL_SHARE = 0.9  # the search phase keeps a tenth, enough for its recipes 
 # away: the reserve adds a second decaying cycle, as a warm restart does) or from a fresh init.
 FINAL_STARTS = ("weights", "scratch")
 DEFAULT_FINAL_FROM = "weights"
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
-
-
-def parse_duration(text: str, option: str = "--budget") -> float:
-    """'90m', '3h', '45s', '1h30m' (or plain seconds, '120') -> seconds; anything else is one clear error."""
-    cleaned = str(text).strip().lower()
-    if re.fullmatch(r"\d+(?:\.\d+)?", cleaned):
-        seconds = float(cleaned)
-    elif cleaned and re.fullmatch(rf"(?:{_DURATION.pattern})+", cleaned):
-        seconds = sum(float(n) * _UNITS[unit] for n, unit in _DURATION.findall(cleaned))
-    else:
-        raise SearchError(f"{option}: {text!r} is not a duration (e.g. 45s, 90m, 3h, 1h30m)")
-    if not math.isfinite(seconds) or seconds <= 0:
-        raise SearchError(f"{option}: {text!r} must be longer than 0 seconds")
-    return seconds
-
-
-def format_seconds(seconds: float) -> str:
-    """12.3 s, 4.5 min, 1.2 h: a duration as a person reads it."""
-    if seconds < 1:
-        return f"{seconds:.2g} s"  # tiny models: 0.045 s, not 0.0 s
-    if seconds < 90:
-        return f"{seconds:.1f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 def kept_export_reserve(seconds: float) -> float:

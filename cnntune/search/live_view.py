@@ -16,8 +16,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from cnntune.durations import format_seconds
 from cnntune.errors import SearchInterrupted
-from cnntune.search._budget_plan import format_seconds
 from cnntune.search._interrupts import stop_signals
 from cnntune.storage.trial_record import (
     ALLOTTED_EPOCHS,

@@ -12,9 +12,10 @@ from click.testing import CliRunner
 from tiny_searches import run_tiny_search
 
 from cnntune.cli import cli
+from cnntune.durations import parse_duration
 from cnntune.errors import SearchError, SpaceError
 from cnntune.model import TrainingSettings
-from cnntune.search import SearchSettings, parse_duration
+from cnntune.search import SearchSettings
 from cnntune.search._budget import FINAL_EPOCHS_FACTOR, TooCostly, TrialPricer, min_epochs
 from cnntune.search._budget_plan import Budget
 from cnntune.search._enqueue import check_enqueued
