@@ -15,10 +15,10 @@ modules that train, export or predict, so `tune --help` starts instantly;
 from typing import Any
 
 from cnntune._tune import tune
+from cnntune._version import __version__
 from cnntune.errors import CnnTuneError
 
-__version__ = "0.1.0"
-__all__ = ["CnnTuneError", "TuneResult", "load_result", "tune"]
+__all__ = ["CnnTuneError", "TuneResult", "__version__", "load_result", "tune"]
 
 
 def __getattr__(name: str) -> Any:

@@ -97,7 +97,8 @@ def tune(
     from cnntune.data import Dataset, default_cache_dir
     from cnntune.durations import parse_duration
     from cnntune.model import TrainingSettings, import_tensorflow_quietly, model_function_path
-    from cnntune.search import SearchSettings, run_search, watched_search
+    from cnntune.report.live_view import watched_search
+    from cnntune.search import SearchSettings, run_search
     from cnntune.storage import DEFAULT_STORAGE
 
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from cnntune import __version__
+from cnntune._version import __version__
 from cnntune.errors import CnnTuneError, SearchInterrupted
 from cnntune.model import CHANNELS, JIT_MODES, TrainingSettings
 from cnntune.search import (
@@ -76,7 +76,7 @@ class _Group(click.Group):
     """
 
     def invoke(self, ctx: click.Context):
-        from cnntune.search import interrupts_restored, stop_signals, swallowed_interrupt
+        from cnntune.interrupts import interrupts_restored, stop_signals, swallowed_interrupt
 
         try:
             # Every command stops on Ctrl-C, SIGTERM and SIGHUP, also when started with SIGINT ignored
@@ -574,7 +574,8 @@ def start(
     from cnntune.durations import parse_duration
     from cnntune.model import import_tensorflow_quietly
     from cnntune.report import search_summary_text
-    from cnntune.search import run_search, watched_search
+    from cnntune.report.live_view import watched_search
+    from cnntune.search import run_search
 
     budget_seconds = None if budget is None else parse_duration(budget)
     import_tensorflow_quietly()
@@ -682,7 +683,8 @@ def worker(
     """Join an existing study (from any machine) and run its trials."""
     from cnntune.model import import_tensorflow_quietly
     from cnntune.report import search_summary_text
-    from cnntune.search import run_worker, watched_search
+    from cnntune.report.live_view import watched_search
+    from cnntune.search import run_worker
 
     import_tensorflow_quietly()
     with watched_search("") as view:
@@ -990,8 +992,8 @@ def studies(storage_url, fmt) -> None:
 )
 def dashboard(storage_url, host, port, artifacts) -> None:
     """Serve optuna-dashboard on the study store until Ctrl-C."""
+    from cnntune.interrupts import stop_signals
     from cnntune.report import DashboardServer
-    from cnntune.search import stop_signals
 
     server = DashboardServer(storage_url, host, port, artifacts=artifacts)
     click.echo(f"optuna-dashboard at {server.url} on {server.storage_shown} (Ctrl-C to stop)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cnntune import __version__
+from cnntune._version import __version__
 from cnntune.baselines._run import BaselineResult, BaselineScore
 from cnntune.errors import StorageError
 from cnntune.storage import read_metadata

@@ -40,7 +40,7 @@ def versions() -> dict[str, str]:
     import optuna
     import tensorflow as tf
 
-    from cnntune import __version__
+    from cnntune._version import __version__
 
     return {
         "cnntune": __version__,

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from cnntune import __version__
+from cnntune._version import __version__
 from cnntune.data import load_dataset
 from cnntune.data.explore import Exploration, Limits, explore
 from cnntune.report import _explore_figures as figures

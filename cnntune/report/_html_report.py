@@ -12,7 +12,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from cnntune import __version__
+from cnntune._version import __version__
 from cnntune.baselines import BaselineResult
 from cnntune.durations import format_seconds
 from cnntune.errors import ReportError

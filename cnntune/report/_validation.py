@@ -29,7 +29,7 @@ def read_validation(model_dir: Path) -> Validation:
         ExportError: the folder, its cnntune.json or the record is missing or malformed;
             the message names the file and the bad key.
     """
-    from cnntune.export._manifest import load_manifest_json
+    from cnntune.export import load_manifest_json
 
     record, path = load_manifest_json(model_dir)
     validation = record.get("validation")

@@ -1,4 +1,4 @@
-"""Running the search: trials, the study runner, the terminal live view, the KerasTuner engine."""
+"""Running the search: what to try, what a trial costs, the study runner, the KerasTuner engine."""
 
 from cnntune.search._budget_plan import (
     DEFAULT_FINAL_FROM,
@@ -8,11 +8,9 @@ from cnntune.search._budget_plan import (
     MAX_FINAL_SHARE,
 )
 from cnntune.search._enqueue import enqueue_file
-from cnntune.search._interrupts import interrupts_restored, stop_signals, swallowed_interrupt
 from cnntune.search._reporter import Reporter, SilentReporter
 from cnntune.search._runner import DEFAULT_TRIALS, SearchSummary, run_search, run_worker, summarize_study
 from cnntune.search._settings import ENGINES, KT_ALGORITHMS, PRUNERS, SAMPLERS, SearchSettings, record_settings
-from cnntune.search.live_view import LiveView, watched_search
 
 __all__ = [
     "DEFAULT_FINAL_FROM",
@@ -23,7 +21,6 @@ __all__ = [
     "MAX_FINAL_SHARE",
     "ENGINES",
     "KT_ALGORITHMS",
-    "LiveView",
     "PRUNERS",
     "SAMPLERS",
     "Reporter",
@@ -32,11 +29,7 @@ __all__ = [
     "SilentReporter",
     "run_search",
     "run_worker",
-    "interrupts_restored",
-    "stop_signals",
-    "swallowed_interrupt",
     "enqueue_file",
     "record_settings",
     "summarize_study",
-    "watched_search",
 ]

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from cnntune.errors import TrialFailed
+from cnntune.interrupts import stop_signals
 from cnntune.model import HParams, TrainingSettings
 from cnntune.search._budget_plan import BudgetPlan
-from cnntune.search._interrupts import stop_signals
 from cnntune.search._logging import NO_LOGGING, LoggingSettings
 from cnntune.search._reporter import Reporter, SilentReporter
 from cnntune.search._settings import SearchSettings, record_settings

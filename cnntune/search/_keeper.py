@@ -18,10 +18,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from cnntune.search._interrupts import raise_if_stop_requested
-from cnntune.search.trial import describe_failure
+from cnntune.interrupts import raise_if_stop_requested
 from cnntune.storage import MODEL_ARTIFACT, evict_models, open_artifact_store, read_metadata
-from cnntune.storage.trial_record import MODEL_BYTES, MODEL_NOT_KEPT, MODEL_SAVE_SECONDS
+from cnntune.storage.trial_record import MODEL_BYTES, MODEL_NOT_KEPT, MODEL_SAVE_SECONDS, describe_failure
 
 
 class NoKeeper:

@@ -124,7 +124,7 @@ class MlflowLogger:
         try:
             self._callback(study, trial)
         except Exception as exc:
-            from cnntune.search.trial import describe_failure
+            from cnntune.storage.trial_record import describe_failure
 
             warnings.warn(f"--mlflow: trial {trial.number} was not logged: {describe_failure(exc)}", stacklevel=2)
 

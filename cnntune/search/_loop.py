@@ -28,10 +28,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from cnntune.errors import CnnTuneError, SearchError, TrialFailed
-from cnntune.search._interrupts import interruption_reason, raise_if_stop_requested, signals_deferred
+from cnntune.interrupts import interruption_reason, raise_if_stop_requested, signals_deferred
 from cnntune.search._keeper import NO_KEEPER, ModelKeeper, NoKeeper
 from cnntune.search._reporter import Reporter
-from cnntune.search.trial import MAX_FAILURES_IN_A_ROW, describe_failure
+from cnntune.search.trial import MAX_FAILURES_IN_A_ROW
 from cnntune.storage import best_trial_or_none, study_lock
 from cnntune.storage.trial_record import (
     FAIL_REASON,
@@ -40,6 +40,7 @@ from cnntune.storage.trial_record import (
     TOO_COSTLY,
     count_finished,
     counts_toward_target,
+    describe_failure,
 )
 
 WAIT_SECONDS = 2.0  # poll interval while the last trials run on other workers

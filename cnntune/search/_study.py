@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cnntune import __version__
+from cnntune._version import __version__
 from cnntune.errors import SearchError, StorageError
 from cnntune.model import TrainingSettings, check_space
 from cnntune.search._settings import SearchSettings, record_settings

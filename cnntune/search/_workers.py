@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from cnntune.errors import CnnTuneError, SearchError
+from cnntune.interrupts import stop_signals
 from cnntune.search._budget_plan import BudgetPlan
-from cnntune.search._interrupts import stop_signals
 from cnntune.search._logging import NO_LOGGING, LoggingSettings
 from cnntune.search._reporter import Reporter, SilentReporter
 from cnntune.storage import HeartbeatSettings, best_trial_or_none

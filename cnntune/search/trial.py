@@ -18,9 +18,9 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from cnntune.errors import TrialFailed
+from cnntune.interrupts import interruption_reason, interrupts_restored, stop_request_callback
 from cnntune.model import HParams, TrainingSettings
 from cnntune.search._budget import Budget, DeadlineReached, TrialPricer, budget_callbacks
-from cnntune.search._interrupts import interruption_reason, interrupts_restored, stop_request_callback
 from cnntune.search._reporter import Reporter
 from cnntune.storage.trial_record import (
     BEST_EPOCH,
@@ -51,7 +51,6 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_FAILURES_IN_A_ROW",
     "TrialOutcome",
-    "describe_failure",
     "interruption_reason",
     "record_outcome",
     "train_configuration",
@@ -176,12 +175,6 @@ def record_outcome(trial: Any, outcome: TrialOutcome) -> None:
     """Writes an outcome's attrs into an Optuna trial."""
     for key, value in outcome.attrs.items():
         trial.set_user_attr(key, value)
-
-
-def describe_failure(exc: BaseException) -> str:
-    """The fail reason of an unforeseen error: its type and the first line of its message."""
-    lines = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0][:300]}" if lines else type(exc).__name__
 
 
 def _restore_source(model: Any, final: FinalFitRecord, keeper: ModelKeeper | NoKeeper | None) -> str:

@@ -44,6 +44,7 @@ __all__ = [
     "TRAIN_SECONDS",
     "FinalFitRecord",
     "count_finished",
+    "describe_failure",
     "counts_toward_target",
     "estimate_error",
 ]
@@ -158,3 +159,9 @@ def estimate_error(user_attrs: dict[str, Any]) -> float | None:
     if estimated is None or not measured:
         return None
     return abs(estimated - measured) / measured
+
+
+def describe_failure(exc: BaseException) -> str:
+    """The fail reason of an unforeseen error: its type and the first line of its message."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0][:300]}" if lines else type(exc).__name__

@@ -10,8 +10,8 @@ import pytest
 from tiny_searches import TINY_TRAINING, run_tiny_search
 
 from cnntune.errors import SearchError, StorageError
+from cnntune.interrupts import stop_signals
 from cnntune.model import TrainingSettings
-from cnntune.search import stop_signals
 from cnntune.search._reporter import SilentReporter
 
 pytestmark = pytest.mark.slow

@@ -6,8 +6,7 @@ import optuna
 import pytest
 from tiny_searches import run_tiny_search
 
-from cnntune.search.trial import describe_failure
-from cnntune.storage.trial_record import BEST_EPOCH, EPOCHS_RUN, HISTORY
+from cnntune.storage.trial_record import BEST_EPOCH, EPOCHS_RUN, HISTORY, describe_failure
 
 TRAINED_ATTRS = {BEST_EPOCH, EPOCHS_RUN, HISTORY, "param_count", "train_seconds", "images_per_second"}
 

@@ -25,10 +25,10 @@ from cnntune.search._reporter import Reporter
 from cnntune.search.kerastuner._oracles import fit_to_target
 from cnntune.search.kerastuner._record import FAIL, RECORD_FILE, Outcome, TrialRecord, add_record, sync
 from cnntune.search.kerastuner._train import Plan, train_planned
-from cnntune.search.trial import MAX_FAILURES_IN_A_ROW, describe_failure, interruption_reason, trial_training
+from cnntune.search.trial import MAX_FAILURES_IN_A_ROW, interruption_reason, trial_training
 from cnntune.spaces import Space, define_hyperparameters, to_distributions
 from cnntune.storage import best_trial_or_none
-from cnntune.storage.trial_record import BEST_EPOCH, FAIL_REASON, count_finished
+from cnntune.storage.trial_record import BEST_EPOCH, FAIL_REASON, count_finished, describe_failure
 
 WEIGHTS_FILE = "cnntune.weights.h5"
 

@@ -8,8 +8,7 @@ import signal
 
 import pytest
 
-from cnntune.search import stop_signals
-from cnntune.search._interrupts import interruption_reason, interrupts_restored, raise_if_stop_requested
+from cnntune.interrupts import interruption_reason, interrupts_restored, raise_if_stop_requested, stop_signals
 
 
 def test_stop_signals_sigterm_raises_keyboard_interrupt_naming_it():
@@ -73,7 +72,7 @@ def test_stop_signals_interrupt_inside_a_finalizer_prints_nothing_and_is_raised_
 
 
 def test_signals_deferred_holds_a_signal_until_the_block_ends():
-    from cnntune.search._interrupts import signals_deferred
+    from cnntune.interrupts import signals_deferred
 
     reached_end_of_block = False
     with stop_signals(), pytest.raises(KeyboardInterrupt, match="SIGTERM"), signals_deferred():

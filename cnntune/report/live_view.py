@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from cnntune.durations import format_seconds
 from cnntune.errors import SearchInterrupted
-from cnntune.search._interrupts import stop_signals
+from cnntune.interrupts import stop_signals
 from cnntune.storage.trial_record import (
     ALLOTTED_EPOCHS,
     EPOCHS_RUN,

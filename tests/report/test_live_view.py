@@ -8,7 +8,7 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution, Int
 from optuna.trial import TrialState, create_trial
 from rich.console import Console
 
-from cnntune.search.live_view import MAX_REASON, LiveView, format_trial_line
+from cnntune.report.live_view import MAX_REASON, LiveView, format_trial_line
 
 
 def _trial(number: int, state: TrialState, value=None, **attrs):
@@ -91,7 +91,7 @@ def test_status_table_marks_skipped_trials_and_shows_epoch_times():
 
 
 def test_live_view_suggests_a_smaller_trial_after_five_too_costly_ones_in_a_row():
-    from cnntune.search.live_view import SKIP_HINT_AFTER
+    from cnntune.report.live_view import SKIP_HINT_AFTER
 
     out = io.StringIO()
     view = LiveView(Console(file=out, width=200, color_system=None))
@@ -105,7 +105,7 @@ def test_live_view_suggests_a_smaller_trial_after_five_too_costly_ones_in_a_row(
 
 
 def test_expected_more_trials_follows_the_median_pace_of_finished_ones():
-    from cnntune.search.live_view import expected_more_trials
+    from cnntune.report.live_view import expected_more_trials
 
     assert expected_more_trials(600.0, []) is None  # nothing measured yet: nothing promised
     assert expected_more_trials(600.0, [100.0, 300.0, 200.0]) == 3
