@@ -2,10 +2,11 @@
 
 This package's face is plain data (no Keras or TensorFlow import), so the
 search, the CLI and `tune --help` can use it instantly. Everything that needs
-Keras — building, compiling, fitting a model, and its cost — is the public
+Keras — building, compiling, fitting a model, and measuring its cost — is the public
 module `cnntune.model.training`, imported only where a model is trained.
 """
 
+from cnntune.model._cost import ModelCost
 from cnntune.model._device import configure_tensorflow, import_tensorflow_quietly
 from cnntune.model._hparams import (
     BLOCK_TYPES,
@@ -39,6 +40,7 @@ __all__ = [
     "STEMS",
     "Domain",
     "HParams",
+    "ModelCost",
     "TrainingSettings",
     "check_model_function",
     "check_model_function_path",

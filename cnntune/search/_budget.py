@@ -157,7 +157,7 @@ class TrialPricer:
         The first epoch traces the train and eval steps (seconds on a CPU, more
         with XLA), so the steady time is the median of the later epochs.
         """
-        from cnntune.search._calibration import EpochObservation
+        from cnntune.search._time_model import EpochObservation
 
         if len(epoch_seconds) < 2:
             return None  # the first epoch alone is mostly tracing: no steady time to learn from
@@ -182,7 +182,8 @@ def make_pricer(dataset: Any, training: Any, plan: BudgetPlan, cache_dir: Path, 
         return None
     import tensorflow as tf
 
-    from cnntune.search._calibration import TimeModel, calibrate
+    from cnntune.search._calibration import calibrate
+    from cnntune.search._time_model import TimeModel
 
     time_model = calibrate(
         dataset.image_shape,
@@ -239,7 +240,7 @@ def recipe_pricing(dataset: Any, training: Any, plan: BudgetPlan, cache_dir: Pat
 
 def recorded_observations(study: Any, n_train: int, n_val: int) -> list[Any]:
     """The study's trials' measured steady epochs, as observations for the time model."""
-    from cnntune.search._calibration import EpochObservation
+    from cnntune.search._time_model import EpochObservation
 
     points = []
     for trial in study.get_trials(deepcopy=False):
