@@ -57,7 +57,7 @@ _ROW = "{:28s} {:>5} {:>9} {:>8} {:>10} {:>11} {:>7} {:>5}"
 def main() -> None:
     args = _parse_args()
     configure_tensorflow(threads=args.threads)
-    from cnntune.search._calibration import calibrate
+    from cnntune.search.cost._calibration import calibrate
 
     shape = (args.size, args.size, 3)
     with tempfile.TemporaryDirectory() as cache:

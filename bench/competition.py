@@ -47,8 +47,8 @@ from pathlib import Path
 import optuna
 
 from cnntune.durations import parse_duration
-from cnntune.search._final_fit import FINAL_SCHEDULE
-from cnntune.search._warm_start import RECIPES
+from cnntune.search.running._final_fit import FINAL_SCHEDULE
+from cnntune.search.strategy._warm_start import RECIPES
 from cnntune.spaces import fixed_space_toml
 
 ORACLE_RECIPE = "lean-plain"  # the recipe that stayed the best trial in every real-data run so far

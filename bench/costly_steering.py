@@ -37,7 +37,7 @@ from cnntune.data import default_cache_dir
 from cnntune.durations import parse_duration
 from cnntune.model import HParams
 from cnntune.search import DEFAULT_TRIAL_SHARE
-from cnntune.search._calibration import calibrate
+from cnntune.search.cost._calibration import calibrate
 from cnntune.spaces import default_space, suggest_params
 
 STARTUP = 8  # cnntune's TPE n_startup_trials

@@ -21,7 +21,7 @@ from pathlib import Path
 import optuna
 
 from cnntune.model.training import ModelCost
-from cnntune.search._time_model import EpochObservation, TimeModel
+from cnntune.search.cost._time_model import EpochObservation, TimeModel
 
 
 def replay(calibration: TimeModel, trials: list, n_train: int, n_val: int, weight: float) -> list[float]:

@@ -34,7 +34,7 @@ def main() -> None:
 
     from cnntune.data import load_dataset, synthesize
     from cnntune.model import TrainingSettings
-    from cnntune.search._objective import TrialObjective
+    from cnntune.search.running._objective import TrialObjective
     from cnntune.spaces import default_space
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)

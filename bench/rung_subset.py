@@ -43,8 +43,8 @@ from scipy.stats import spearmanr
 
 from cnntune.data import load_dataset
 from cnntune.model import HParams, TrainingSettings
-from cnntune.search._calibration import calibrate
-from cnntune.search._hyperband import first_rung
+from cnntune.search.cost._calibration import calibrate
+from cnntune.search.strategy._hyperband import first_rung
 from cnntune.spaces import default_space, suggest_params
 
 

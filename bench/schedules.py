@@ -26,7 +26,7 @@ import optuna
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from competition import predict_held_out, resplit, run  # noqa: E402
 
-from cnntune.search._warm_start import RECIPES  # noqa: E402
+from cnntune.search.strategy._warm_start import RECIPES  # noqa: E402
 from cnntune.spaces import fixed_space_toml  # noqa: E402
 
 

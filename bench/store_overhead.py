@@ -26,10 +26,10 @@ import optuna
 
 from cnntune.model import TrainingSettings
 from cnntune.search import SearchSettings
-from cnntune.search._loop import run_trials
-from cnntune.search._reporter import SilentReporter
-from cnntune.search._strategies import make_pruner, make_sampler
-from cnntune.search._study import join_study, open_study
+from cnntune.search.running._loop import run_trials
+from cnntune.search.running._reporter import SilentReporter
+from cnntune.search.running._study import join_study, open_study
+from cnntune.search.strategy._strategies import make_pruner, make_sampler
 from cnntune.spaces import default_space, suggest_params
 from cnntune.storage import open_storage
 
@@ -104,7 +104,7 @@ def real_trial(epochs: int) -> tuple[float, object]:
 
 def keeping_a_model(model: object, repeats: int = 5) -> tuple[float, int]:
     """Median seconds to keep `model` as a trial does (save + upload to a folder store), and its bytes."""
-    from cnntune.search._keeper import ModelKeeper
+    from cnntune.search.running._keeper import ModelKeeper
 
     seconds, size = [], 0
     with tempfile.TemporaryDirectory() as tmp:

@@ -6,10 +6,7 @@ TensorFlow, reading an exported model's cnntune.json (`tune report --model`)
 does not.
 """
 
-from __future__ import annotations
-
-import importlib
-from typing import Any
+from cnntune._lazy import lazy_exports
 
 _WHERE = {
     "ExportResult": "_export",
@@ -24,15 +21,4 @@ _WHERE = {
 }
 
 __all__ = sorted(_WHERE)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_WHERE})
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE)

@@ -1,6 +1,6 @@
 """The kept models of a study's best trials, fetched from its model store and checked.
 
-The search kept each COMPLETE trial's best-epoch model (`cnntune.search._keeper`),
+The search kept each COMPLETE trial's best-epoch model (`cnntune.search.running._keeper`),
 so exporting needs no training: download, load, and check on the validation
 split that each model still scores its trial's value (to `VALUE_TOLERANCE`).
 That check is also the data check: only the validation split is read, so an

@@ -1,7 +1,7 @@
 """What a built model costs per image, read off its layers before it trains a step.
 
 The search needs a trial's price before paying it: a cost lets it estimate the
-seconds per epoch on this device (`cnntune.search._calibration`) and compare
+seconds per epoch on this device (`cnntune.search.cost._calibration`) and compare
 architectures by more than their parameter count. Everything is counted from
 the layers' static shapes and configs, no profiler and no forward pass.
 

@@ -73,7 +73,7 @@ def timing(study: Any) -> Timing:
 
 
 class FinalFit(NamedTuple):
-    """A budget's final fit (`cnntune.search._final_fit`) against the trial whose configuration it trained."""
+    """A budget's final fit (`cnntune.search.running._final_fit`) against the trial whose configuration it trained."""
 
     number: int
     state: str

@@ -1,16 +1,15 @@
 """Running the search: what to try, what a trial costs, the study runner, the KerasTuner engine."""
 
-from cnntune.search._budget_plan import (
+from cnntune.search._runner import DEFAULT_TRIALS, SearchSummary, run_search, run_worker, summarize_study
+from cnntune.search._settings import ENGINES, KT_ALGORITHMS, PRUNERS, SAMPLERS, SearchSettings, record_settings
+from cnntune.search.cost import (
     DEFAULT_FINAL_FROM,
     DEFAULT_FINAL_SHARE,
     DEFAULT_TRIAL_SHARE,
     FINAL_STARTS,
     MAX_FINAL_SHARE,
 )
-from cnntune.search._enqueue import enqueue_file
-from cnntune.search._reporter import Reporter, SilentReporter
-from cnntune.search._runner import DEFAULT_TRIALS, SearchSummary, run_search, run_worker, summarize_study
-from cnntune.search._settings import ENGINES, KT_ALGORITHMS, PRUNERS, SAMPLERS, SearchSettings, record_settings
+from cnntune.search.running import Reporter, SilentReporter, enqueue_file
 
 __all__ = [
     "DEFAULT_FINAL_FROM",

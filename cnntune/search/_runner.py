@@ -15,7 +15,8 @@ from typing import Any
 
 from cnntune.errors import SearchError
 from cnntune.model import TrainingSettings
-from cnntune.search._budget_plan import (
+from cnntune.search._settings import SearchSettings, check_engine
+from cnntune.search.cost import (
     DEFAULT_FINAL_FROM,
     DEFAULT_FINAL_SHARE,
     DEFAULT_TRIAL_SHARE,
@@ -23,19 +24,23 @@ from cnntune.search._budget_plan import (
     check_final_from,
     check_final_share,
 )
-from cnntune.search._logging import check_logging, open_tracking_store
-from cnntune.search._loop import run_final_fit, run_trials
-from cnntune.search._reporter import Reporter, SilentReporter
-from cnntune.search._settings import SearchSettings, check_engine
-from cnntune.search._study import (
+from cnntune.search.running import (
     ModelStore,
     OpenStudy,
+    Reporter,
+    SilentReporter,
+    WorkerJob,
+    check_logging,
     check_space_file,
     join_study,
+    make_objective,
     open_study,
+    open_tracking_store,
     recorded_metadata,
+    run_final_fit,
+    run_trials,
+    run_worker_processes,
 )
-from cnntune.search._workers import WorkerJob, make_objective, run_worker_processes
 from cnntune.storage import (
     MODEL_ARTIFACT,
     HeartbeatSettings,
@@ -137,17 +142,17 @@ def run_search(
             trials (recorded in the same study; see `cnntune.search.kerastuner`).
         kt_algorithm: the KerasTuner oracle: "hyperband", "bayesian" or "random".
         budget: seconds for the whole call (data loading and calibration included): no
-            trial starts after it, the running one stops at it (see `cnntune.search._budget`).
+            trial starts after it, the running one stops at it (see `cnntune.search.cost._budget`).
         trial_share: with a budget, a trial gets the epochs that fit this share of it (at most
             `training.max_epochs`); one for which fewer than `MIN_EPOCHS` (6) fit is skipped.
         final_share: with a budget, this share of it trains the best configuration once more at
-            the end, its schedule sized to that time (`cnntune.search._final_fit`); 0 = none.
+            the end, its schedule sized to that time (`cnntune.search.running._final_fit`); 0 = none.
         final_from: where the final fit starts: "weights" (the best trial's kept model) or
             "scratch".
         calibrate: time reference models on this device (cached) so that every trial is
             priced before its first step; always on with a budget.
         warm_start: a new study's first trials are the known-good recipes its space can
-            express (`cnntune.search._warm_start`); never re-enqueued on resume.
+            express (`cnntune.search.strategy._warm_start`); never re-enqueued on resume.
         then_export: the caller exports after the search: with a budget, the search ends
             early enough to leave the export a trial's share of it.
         started: the `time.monotonic()` instant the budget counts from (the CLI passes its
@@ -162,7 +167,7 @@ def run_search(
             and val_accuracy, in the experiment named after the study.
     """
     from cnntune.data import data_warnings, demo_data_dir, load_dataset
-    from cnntune.search._budget import recipe_pricing
+    from cnntune.search.cost import recipe_pricing
 
     if trials is not None and more is not None:
         raise SearchError("--trials (the study's total) and --more (trials beyond it) exclude each other; pass one")
@@ -342,7 +347,7 @@ def run_worker(
 
 
 def _run_here(opened: OpenStudy, dataset: Any, job: WorkerJob, reporter: Reporter) -> int:
-    from cnntune.search._keeper import make_keeper
+    from cnntune.search.running import make_keeper
 
     keeper = make_keeper(opened.study)
     objective = make_objective(opened, dataset, job, reporter, keeper)

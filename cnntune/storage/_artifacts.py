@@ -1,7 +1,7 @@
 """Where a study keeps its trained models: Optuna's artifact store, and which models stay.
 
 Each COMPLETE trial uploads its best epoch's model through
-`optuna.artifacts.upload_artifact` (the search does it, `cnntune.search._keeper`);
+`optuna.artifacts.upload_artifact` (the search does it, `cnntune.search.running._keeper`);
 the trial's user attr `MODEL_ARTIFACT` names the artifact. Only the best
 `keep_top` trials' models stay: the rest are removed from the store as better
 trials arrive. Which models are kept is therefore a rule over the trials (the

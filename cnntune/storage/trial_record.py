@@ -65,13 +65,13 @@ PARAM_COUNT = "param_count"
 TRAIN_SECONDS = "train_seconds"  # inside `fit`, validation included
 IMAGES_PER_SECOND = "images_per_second"  # training images per second of `fit`
 
-# The final fit (`cnntune.search._final_fit`): a `FinalFitRecord` under FINAL_FIT.
+# The final fit (`cnntune.search.running._final_fit`): a `FinalFitRecord` under FINAL_FIT.
 FINAL_FIT = "final_fit"
 # Of a final fit: "weights of trial N" (its kept model continued), or "scratch", with the reason when
 # the weights were asked for and could not be restored.
 STARTED_FROM = "started_from"
 
-# What it cost (`cnntune.search._budget`): priced before its first step, then measured.
+# What it cost (`cnntune.search.cost._budget`): priced before its first step, then measured.
 COST = "cost"  # params, forward/train FLOPs and activations per image
 BATCH_SIZE = "batch_size"  # the one the trial was priced at
 EST_EPOCH_SECONDS = "est_epoch_seconds"
@@ -80,7 +80,7 @@ EST_TRIAL_SECONDS = "est_trial_seconds"  # the allotted epochs at the estimated 
 EPOCH_SECONDS = "epoch_seconds"  # measured, per epoch, validation included
 MEASURED_EPOCH_SECONDS = "measured_epoch_seconds"  # the median epoch after the first (which traces)
 
-# Its kept model (`cnntune.search._keeper`); the artifact id is `cnntune.storage.MODEL_ARTIFACT`.
+# Its kept model (`cnntune.search.running._keeper`); the artifact id is `cnntune.storage.MODEL_ARTIFACT`.
 MODEL_BYTES = "model_bytes"
 MODEL_SAVE_SECONDS = "model_save_seconds"  # saving and uploading it
 MODEL_NOT_KEPT = "model_not_kept"  # why a COMPLETE trial has no kept model (the store failed)

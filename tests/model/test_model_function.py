@@ -238,7 +238,7 @@ def test_check_model_function_subclassed_model_is_probed_not_a_traceback(tmp_pat
 
 def test_resume_with_another_model_function_is_refused(tiny_data, tmp_path, user_module):
     from cnntune.search import SearchSettings
-    from cnntune.search._study import open_study
+    from cnntune.search.running._study import open_study
     from cnntune.storage import open_storage
 
     space = tmp_path / "lr.toml"  # names only cnntune's own: valid with and without a model function

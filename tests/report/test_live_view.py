@@ -115,7 +115,7 @@ def test_expected_more_trials_follows_the_median_pace_of_finished_ones():
 def test_live_view_status_says_how_many_more_trials_fit_in_the_budget():
     import datetime
 
-    from cnntune.search._budget_plan import Budget
+    from cnntune.search.cost._budget_plan import Budget
 
     view = LiveView(Console(file=io.StringIO(), width=200, color_system=None))
     view.search_started("s", 10, 0, "here")

@@ -14,7 +14,7 @@ def calibration_cache(tmp_path_factory, tiny_data) -> Path:
     Worker processes run other thread counts and time their own calibration.
     """
     from cnntune.data import load_dataset
-    from cnntune.search._calibration import calibrate
+    from cnntune.search.cost._calibration import calibrate
 
     cache = tmp_path_factory.mktemp("calibration")
     dataset = load_dataset(tiny_data, cache_dir=cache)

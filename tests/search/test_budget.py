@@ -16,11 +16,11 @@ from cnntune.durations import parse_duration
 from cnntune.errors import SearchError, SpaceError
 from cnntune.model import TrainingSettings
 from cnntune.search import SearchSettings
-from cnntune.search._budget import FINAL_EPOCHS_FACTOR, TooCostly, TrialPricer, min_epochs
-from cnntune.search._budget_plan import Budget
-from cnntune.search._enqueue import check_enqueued
-from cnntune.search._study import open_study
-from cnntune.search._warm_start import RECIPES, SCALED_ATTR, WARM_START_ATTR, cheaper_variants, recipe_in_space
+from cnntune.search.cost._budget import FINAL_EPOCHS_FACTOR, TooCostly, TrialPricer, min_epochs
+from cnntune.search.cost._budget_plan import Budget
+from cnntune.search.running._enqueue import check_enqueued
+from cnntune.search.running._study import open_study
+from cnntune.search.strategy._warm_start import RECIPES, SCALED_ATTR, WARM_START_ATTR, cheaper_variants, recipe_in_space
 from cnntune.spaces import default_space, default_space_text, parse_space
 from cnntune.storage import open_storage
 
@@ -231,8 +231,8 @@ def test_warm_start_pricing_interrupted_leaves_no_study(tmp_path):
 
 def test_recipe_pricing_prices_on_this_device_and_only_with_a_budget(tiny_data, calibration_cache):
     from cnntune.data import load_dataset
-    from cnntune.search._budget import recipe_pricing
-    from cnntune.search._budget_plan import BudgetPlan
+    from cnntune.search.cost._budget import recipe_pricing
+    from cnntune.search.cost._budget_plan import BudgetPlan
 
     dataset = load_dataset(tiny_data, cache_dir=calibration_cache)
     lean = recipe_in_space(RECIPES["lean-plain"], default_space())
@@ -346,8 +346,8 @@ def test_deadline_mid_trial_keeps_the_best_finished_epoch(tiny_data, tiny_space,
     from cnntune.data import load_dataset
     from cnntune.model import HParams
     from cnntune.search import SilentReporter
-    from cnntune.search._keeper import ModelKeeper
-    from cnntune.search.trial import train_trial
+    from cnntune.search.running._keeper import ModelKeeper
+    from cnntune.search.running.trial import train_trial
 
     dataset = load_dataset(tiny_data, cache_dir=tmp_path / "cache")
     study = optuna.create_study(direction="maximize")
@@ -424,7 +424,7 @@ def test_a_trial_over_its_share_trains_the_epochs_that_fit_and_ends_its_schedule
     from cnntune.data import load_dataset
     from cnntune.model import HParams
     from cnntune.search import SilentReporter
-    from cnntune.search.trial import train_trial
+    from cnntune.search.running.trial import train_trial
 
     dataset = load_dataset(tiny_data, cache_dir=tmp_path / "cache")
     study = optuna.create_study(direction="maximize")

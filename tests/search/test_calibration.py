@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from cnntune.search._calibration import calibrate
-from cnntune.search._time_model import TimeModel
+from cnntune.search.cost._calibration import calibrate
+from cnntune.search.cost._time_model import TimeModel
 
 
 def test_calibrate_rejects_bad_input_before_timing(tmp_path):

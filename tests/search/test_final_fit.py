@@ -12,8 +12,8 @@ from tiny_searches import run_tiny_search
 
 from cnntune.cli import cli
 from cnntune.model import TrainingSettings
-from cnntune.search._budget_plan import Budget
-from cnntune.search._final_fit import FINAL_SCHEDULE, claim_final_fit, final_schedule
+from cnntune.search.cost._budget_plan import Budget
+from cnntune.search.running._final_fit import FINAL_SCHEDULE, claim_final_fit, final_schedule
 from cnntune.storage import MODEL_ARTIFACT, open_storage
 
 

@@ -125,7 +125,7 @@ def test_default_store_is_beside_an_sqlite_file_and_none_for_a_server(tmp_path):
 def _kept_model(tmp_path, hp, shape=(16, 16, 3)):
     """A built model kept as trial 0 of a fresh study; (the keeper, the artifact id, the model)."""
     from cnntune.model.training import build_model
-    from cnntune.search._keeper import ModelKeeper
+    from cnntune.search.running._keeper import ModelKeeper
 
     study = optuna.create_study(storage=f"sqlite:///{tmp_path / 'k.db'}")
     model = build_model(hp, shape, 5)
@@ -158,7 +158,7 @@ def test_restore_into_another_net_or_from_a_missing_model_says_why_and_leaves_it
 
     from cnntune.model import HParams
     from cnntune.model.training import build_model
-    from cnntune.search._keeper import NO_KEEPER
+    from cnntune.search.running._keeper import NO_KEEPER
 
     keeper, artifact, _ = _kept_model(tmp_path, HParams.from_params({"depth": 2, "base_width": 8}))
     other = build_model(HParams.from_params({"depth": 2, "base_width": 12}), (16, 16, 3), 5)

@@ -13,7 +13,7 @@ from tiny_searches import run_tiny_search
 
 from cnntune.cli import cli
 from cnntune.errors import SearchError
-from cnntune.search._logging import MLFLOW_MISSING
+from cnntune.search.running._logging import MLFLOW_MISSING
 
 EPOCH_SCALARS = {"epoch_loss", "epoch_accuracy"}  # Keras writes val_x as x in the validation run
 
@@ -78,7 +78,7 @@ def test_tensorboard_keeps_the_epochs_of_a_fit_cut_short(tmp_path):
     import keras
     import numpy as np
 
-    from cnntune.search._logging import LoggingSettings
+    from cnntune.search.running._logging import LoggingSettings
 
     class CutAfterSecondEpoch(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
@@ -209,7 +209,7 @@ def test_start_and_worker_help_list_the_logging_options():
 
 def test_mlflow_log_that_fails_warns_instead_of_stopping_the_search(tmp_path):
     pytest.importorskip("mlflow")
-    from cnntune.search._logging import MlflowLogger
+    from cnntune.search.running._logging import MlflowLogger
 
     study = optuna.create_study(study_name="s", direction="maximize")
     study.optimize(lambda trial: trial.suggest_float("x", 0, 1), n_trials=1)

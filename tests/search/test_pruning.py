@@ -7,7 +7,7 @@ import math
 import optuna
 import pytest
 
-from cnntune.search._pruning import BestSoFarPruning, running_best
+from cnntune.search.strategy._pruning import BestSoFarPruning, running_best
 
 
 def _epochs(callback, values):

@@ -12,7 +12,7 @@ from tiny_searches import TINY_TRAINING, run_tiny_search
 from cnntune.errors import SearchError, StorageError
 from cnntune.interrupts import stop_signals
 from cnntune.model import TrainingSettings
-from cnntune.search._reporter import SilentReporter
+from cnntune.search.running._reporter import SilentReporter
 
 pytestmark = pytest.mark.slow
 
@@ -88,7 +88,7 @@ def test_run_search_other_space_or_settings_is_refused(tiny_data, sqlite_url, ti
 
 def test_trial_pruned_when_pruner_says_so(tiny_data, tiny_space, tmp_path):
     from cnntune.data import load_dataset
-    from cnntune.search._objective import TrialObjective
+    from cnntune.search.running._objective import TrialObjective
     from cnntune.spaces import load_space
 
     dataset = load_dataset(tiny_data, cache_dir=tmp_path / "cache")
@@ -118,7 +118,7 @@ class _InterruptMidEpoch(SilentReporter):
 
 def test_trial_interrupted_inside_native_code_fails_as_interrupted(tiny_data, tiny_space, tmp_path):
     from cnntune.data import load_dataset
-    from cnntune.search._objective import TrialObjective
+    from cnntune.search.running._objective import TrialObjective
     from cnntune.spaces import load_space
 
     dataset = load_dataset(tiny_data, cache_dir=tmp_path / "cache")

@@ -6,7 +6,7 @@ import optuna
 import pytest
 
 from cnntune.errors import SearchError
-from cnntune.search._strategies import make_pruner, make_sampler
+from cnntune.search.strategy._strategies import make_pruner, make_sampler
 
 
 def _study_with_finished_curves(pruner, curves):

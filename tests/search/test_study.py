@@ -8,7 +8,7 @@ import optuna
 def test_open_study_names_the_metric_for_the_dashboard_even_on_an_old_study(tiny_data, tiny_space, tmp_path):
     from cnntune.model import TrainingSettings
     from cnntune.search import SearchSettings
-    from cnntune.search._study import open_study
+    from cnntune.search.running._study import open_study
     from cnntune.storage import open_storage
 
     storage = open_storage(f"sqlite:///{tmp_path / 'tune.db'}")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from cnntune.model import ModelCost
-from cnntune.search._time_model import EpochObservation, TimeModel
+from cnntune.search.cost._time_model import EpochObservation, TimeModel
 
 _COSTS = (
     ModelCost(params=10_000, forward_flops=12_000_000, train_flops=36_000_000, activations=420_000),

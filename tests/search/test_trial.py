@@ -1,4 +1,4 @@
-"""`cnntune.search.trial`: every trial path trains through it and records the same attrs."""
+"""`cnntune.search.running.trial`: every trial path trains through it and records the same attrs."""
 
 from __future__ import annotations
 

@@ -17,9 +17,9 @@ from optuna.trial import TrialState
 
 from cnntune.model import TrainingSettings
 from cnntune.search import SearchSettings
-from cnntune.search._loop import run_trials
-from cnntune.search._reporter import SilentReporter
-from cnntune.search._study import join_study, open_study
+from cnntune.search.running._loop import run_trials
+from cnntune.search.running._reporter import SilentReporter
+from cnntune.search.running._study import join_study, open_study
 from cnntune.storage import HeartbeatSettings, open_storage
 
 SPACE_TOML = '[params.learning_rate]\nkind = "float"\nlow = 1e-4\nhigh = 1e-1\nlog = true\n'

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cnntune.search._reporter import Reporter
+from cnntune.search.running import Reporter
 
 
 def run_kerastuner(

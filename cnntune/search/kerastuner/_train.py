@@ -2,7 +2,7 @@
 
 KerasTuner's Hyperband continues a promoted configuration from the weights of
 its previous round ("tuner/trial_id") for "tuner/epochs" - "tuner/initial_epoch"
-more epochs. Here the model is trained by `cnntune.search.trial`, the module
+more epochs. Here the model is trained by `cnntune.search.running.trial`, the module
 every trial path shares, with the study's `TrainingSettings` (the schedule
 spans `max_epochs`, as in an Optuna trial); two callbacks add the rest: `StartFrom` loads the parent's weights and
 moves the optimizer's step counter to where the parent left the schedule, and
@@ -28,9 +28,9 @@ from typing import Any
 import keras
 
 from cnntune.model import HParams, TrainingSettings
-from cnntune.search._pruning import running_best
 from cnntune.search.kerastuner._record import COMPLETE, Outcome
-from cnntune.search.trial import train_configuration
+from cnntune.search.running import train_configuration
+from cnntune.search.strategy import running_best
 from cnntune.storage.trial_record import BEST_EPOCH, FAIL
 
 

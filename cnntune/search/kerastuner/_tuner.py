@@ -21,11 +21,10 @@ from keras_tuner.engine.base_tuner import BaseTuner
 
 from cnntune.errors import CnnTuneError, SearchError
 from cnntune.model import HParams, TrainingSettings
-from cnntune.search._reporter import Reporter
 from cnntune.search.kerastuner._oracles import fit_to_target
 from cnntune.search.kerastuner._record import FAIL, RECORD_FILE, Outcome, TrialRecord, add_record, sync
 from cnntune.search.kerastuner._train import Plan, train_planned
-from cnntune.search.trial import MAX_FAILURES_IN_A_ROW, interruption_reason, trial_training
+from cnntune.search.running import MAX_FAILURES_IN_A_ROW, Reporter, interruption_reason, trial_training
 from cnntune.spaces import Space, define_hyperparameters, to_distributions
 from cnntune.storage import best_trial_or_none
 from cnntune.storage.trial_record import BEST_EPOCH, FAIL_REASON, count_finished, describe_failure

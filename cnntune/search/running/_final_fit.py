@@ -29,7 +29,7 @@ from __future__ import annotations
 from typing import Any
 
 from cnntune.interrupts import signals_deferred
-from cnntune.search._budget_plan import Budget
+from cnntune.search.cost import Budget
 from cnntune.storage import MODEL_ARTIFACT, best_trial_or_none, study_lock
 from cnntune.storage.trial_record import FAIL_REASON, FINAL_FIT, OUT_OF_TIME, SKIPPED, FinalFitRecord
 

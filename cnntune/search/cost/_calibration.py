@@ -25,7 +25,7 @@ import numpy as np
 
 from cnntune.model import HParams
 from cnntune.model.training import model_cost
-from cnntune.search._time_model import EpochObservation, TimeModel
+from cnntune.search.cost._time_model import EpochObservation, TimeModel
 
 CALIBRATION_VERSION = "1"  # bump when the reference models or the timing change: old caches are then ignored
 # Trials' batch sizes: on a CPU a batch of 100x100 activations outgrows the caches past ~32 images and

@@ -48,7 +48,7 @@ class EpochObservation:
         eval_batch_size: validation batch size; None means fit_model's max(batch_size, 256).
         weight: how much this observation counts in the fit: a trial's real epoch
             (pipeline, augmentation, callbacks and all) counts more than a timed
-            reference step (`cnntune.search._budget.TRIAL_WEIGHT`).
+            reference step (`cnntune.search.cost._budget.TRIAL_WEIGHT`).
     """
 
     cost: ModelCost

@@ -18,8 +18,7 @@ from cnntune._version import __version__
 from cnntune.errors import SearchError, StorageError
 from cnntune.model import TrainingSettings, check_space
 from cnntune.search._settings import SearchSettings, record_settings
-from cnntune.search._strategies import make_pruner, make_sampler
-from cnntune.search._warm_start import enqueue_recipes, plan_recipes
+from cnntune.search.strategy import enqueue_recipes, make_pruner, make_sampler, plan_recipes
 from cnntune.spaces import Space, load_space
 from cnntune.storage import (
     DEFAULT_KEEP_TOP,

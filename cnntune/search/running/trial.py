@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 from cnntune.errors import TrialFailed
 from cnntune.interrupts import interruption_reason, interrupts_restored, stop_request_callback
 from cnntune.model import HParams, TrainingSettings
-from cnntune.search._budget import Budget, DeadlineReached, TrialPricer, budget_callbacks
-from cnntune.search._reporter import Reporter
+from cnntune.search.cost import Budget, DeadlineReached
+from cnntune.search.running._reporter import Reporter
 from cnntune.storage.trial_record import (
     BEST_EPOCH,
     COMPLETE,
@@ -46,7 +46,8 @@ from cnntune.storage.trial_record import (
 )
 
 if TYPE_CHECKING:
-    from cnntune.search._keeper import ModelKeeper, NoKeeper
+    from cnntune.search.cost import TrialPricer
+    from cnntune.search.running._keeper import ModelKeeper, NoKeeper
 
 __all__ = [
     "MAX_FAILURES_IN_A_ROW",
@@ -236,7 +237,8 @@ def train_trial(
     """
     import optuna
 
-    from cnntune.search._pruning import BestSoFarPruning
+    from cnntune.search.cost import budget_callbacks
+    from cnntune.search.strategy import BestSoFarPruning
 
     final = FinalFitRecord.read(trial.user_attrs)  # the final fit: its own epochs, schedule and deadline, never pruned
     if final is not None and final.schedule:

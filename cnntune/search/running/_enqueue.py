@@ -9,7 +9,7 @@ from typing import Any
 
 from cnntune.errors import SearchError, SpaceError
 from cnntune.model import HParams
-from cnntune.search._warm_start import RECIPE_ATTR
+from cnntune.search.strategy import RECIPE_ATTR
 from cnntune.spaces import Space, fixed_values
 
 
@@ -59,7 +59,7 @@ def check_enqueued(params: dict[str, Any], space: Space, *, source: str) -> dict
 
 def enqueue_file(storage_url: str, study_name: str | None, file: Path) -> tuple[str, dict[str, Any]]:
     """Adds FILE's params to the study as a WAITING trial; returns the study name and the params."""
-    from cnntune.search._study import recorded_metadata
+    from cnntune.search.running._study import recorded_metadata
     from cnntune.storage import load_existing_study
 
     params = read_params(file)

@@ -24,6 +24,10 @@ FINAL_STARTS = ("weights", "scratch")
 DEFAULT_FINAL_FROM = "weights"
 
 
+class DeadlineReached(Exception):
+    """The budget's deadline passed during a trial: stop now, keep the best epoch so far."""
+
+
 def kept_export_reserve(seconds: float) -> float:
     """What exporting a kept model may take: loading it, the validation split, the SavedModel and its
     check (measured: 2–5 s on the tiny sets, see the README for the competition's figure), with room."""
@@ -59,7 +63,7 @@ class Budget:
     end: float  # time.monotonic() instant: the whole command's deadline
     trial_share: float = DEFAULT_TRIAL_SHARE
     export_reserve: float = 0.0
-    final_share: float = 0.0  # kept for the final fit (`cnntune.search._final_fit`); 0 = none
+    final_share: float = 0.0  # kept for the final fit (`cnntune.search.running._final_fit`); 0 = none
     run_id: str = ""  # tells this run's final fit from an earlier run's in the same study
     final_from: str = DEFAULT_FINAL_FROM  # one of FINAL_STARTS
 

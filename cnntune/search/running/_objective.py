@@ -10,14 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cnntune.model import HParams, TrainingSettings
-from cnntune.search._logging import NO_LOGGING, LoggingSettings
-from cnntune.search._reporter import Reporter, SilentReporter
-from cnntune.search.trial import train_trial
+from cnntune.search.running._logging import NO_LOGGING, LoggingSettings
+from cnntune.search.running._reporter import Reporter, SilentReporter
+from cnntune.search.running.trial import train_trial
 from cnntune.spaces import Space, suggest_params
 
 if TYPE_CHECKING:
-    from cnntune.search._budget import Budget, TrialPricer
-    from cnntune.search._keeper import ModelKeeper, NoKeeper
+    from cnntune.search.cost import Budget, TrialPricer
+    from cnntune.search.running._keeper import ModelKeeper, NoKeeper
 
 
 class TrialObjective:

@@ -29,9 +29,9 @@ from typing import Any
 
 from cnntune.errors import CnnTuneError, SearchError, TrialFailed
 from cnntune.interrupts import interruption_reason, raise_if_stop_requested, signals_deferred
-from cnntune.search._keeper import NO_KEEPER, ModelKeeper, NoKeeper
-from cnntune.search._reporter import Reporter
-from cnntune.search.trial import MAX_FAILURES_IN_A_ROW
+from cnntune.search.running._keeper import NO_KEEPER, ModelKeeper, NoKeeper
+from cnntune.search.running._reporter import Reporter
+from cnntune.search.running.trial import MAX_FAILURES_IN_A_ROW
 from cnntune.storage import best_trial_or_none, study_lock
 from cnntune.storage.trial_record import (
     FAIL_REASON,
@@ -127,8 +127,8 @@ def run_final_fit(
     keeper: ModelKeeper | NoKeeper = NO_KEEPER,
     callbacks: Sequence[Callable[[Any, Any], None]] = (),
 ) -> int:
-    """After `run_trials`: this run's final fit (`cnntune.search._final_fit`), if it has one; returns 1 or 0."""
-    from cnntune.search._final_fit import claim_final_fit
+    """After `run_trials`: this run's final fit (`cnntune.search.running._final_fit`), if it has one; returns 1 or 0."""
+    from cnntune.search.running._final_fit import claim_final_fit
 
     raise_if_stop_requested()
     asked: list[Any] = []

@@ -25,7 +25,7 @@ from typing import Any
 import optuna
 
 from cnntune.durations import format_seconds
-from cnntune.search._budget_plan import Budget, BudgetPlan
+from cnntune.search.cost._budget_plan import Budget, BudgetPlan, DeadlineReached
 from cnntune.storage.trial_record import (
     ALLOTTED_EPOCHS,
     BATCH_SIZE,
@@ -58,10 +58,6 @@ FINAL_EPOCHS_FACTOR = 10  # the final fit trains at most this many times --max-e
 # epoch 6. A constant, not a share of --max-epochs: with --max-epochs 10000 as a mere ceiling, a
 # ninth of it would refuse every trial.
 MIN_EPOCHS = 6
-
-
-class DeadlineReached(Exception):
-    """The budget's deadline passed during a trial: stop now, keep the best epoch so far."""
 
 
 def min_epochs(max_epochs: int) -> int:
@@ -157,7 +153,7 @@ class TrialPricer:
         The first epoch traces the train and eval steps (seconds on a CPU, more
         with XLA), so the steady time is the median of the later epochs.
         """
-        from cnntune.search._time_model import EpochObservation
+        from cnntune.search.cost._time_model import EpochObservation
 
         if len(epoch_seconds) < 2:
             return None  # the first epoch alone is mostly tracing: no steady time to learn from
@@ -182,8 +178,8 @@ def make_pricer(dataset: Any, training: Any, plan: BudgetPlan, cache_dir: Path, 
         return None
     import tensorflow as tf
 
-    from cnntune.search._calibration import calibrate
-    from cnntune.search._time_model import TimeModel
+    from cnntune.search.cost._calibration import calibrate
+    from cnntune.search.cost._time_model import TimeModel
 
     time_model = calibrate(
         dataset.image_shape,
@@ -209,7 +205,7 @@ def make_pricer(dataset: Any, training: Any, plan: BudgetPlan, cache_dir: Path, 
 def recipe_pricing(dataset: Any, training: Any, plan: BudgetPlan, cache_dir: Path) -> Callable[[dict], bool] | None:
     """With a budget: a test of whether a trial of some params fits it, priced as that trial will be.
 
-    Warm-start recipes are scaled with it (`cnntune.search._warm_start`). The
+    Warm-start recipes are scaled with it (`cnntune.search.strategy._warm_start`). The
     calibration is read (or measured) on the first call only, so a resumed
     study, which enqueues nothing, never pays for it here.
     """
@@ -240,7 +236,7 @@ def recipe_pricing(dataset: Any, training: Any, plan: BudgetPlan, cache_dir: Pat
 
 def recorded_observations(study: Any, n_train: int, n_val: int) -> list[Any]:
     """The study's trials' measured steady epochs, as observations for the time model."""
-    from cnntune.search._time_model import EpochObservation
+    from cnntune.search.cost._time_model import EpochObservation
 
     points = []
     for trial in study.get_trials(deepcopy=False):

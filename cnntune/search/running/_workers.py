@@ -19,9 +19,9 @@ from typing import Any
 
 from cnntune.errors import CnnTuneError, SearchError
 from cnntune.interrupts import stop_signals
-from cnntune.search._budget_plan import BudgetPlan
-from cnntune.search._logging import NO_LOGGING, LoggingSettings
-from cnntune.search._reporter import Reporter, SilentReporter
+from cnntune.search.cost import BudgetPlan
+from cnntune.search.running._logging import NO_LOGGING, LoggingSettings
+from cnntune.search.running._reporter import Reporter, SilentReporter
 from cnntune.storage import HeartbeatSettings, best_trial_or_none
 
 WATCH_SECONDS = 1.0
@@ -48,8 +48,8 @@ def make_objective(opened: Any, dataset: Any, job: WorkerJob, reporter: Reporter
 
     An isolated trial's child makes its own keeper from the study (it holds the trial).
     """
-    from cnntune.search._isolated import IsolatedObjective
-    from cnntune.search._objective import TrialObjective
+    from cnntune.search.running._isolated import IsolatedObjective
+    from cnntune.search.running._objective import TrialObjective
 
     if job.isolate:
         return IsolatedObjective(
@@ -63,7 +63,7 @@ def make_objective(opened: Any, dataset: Any, job: WorkerJob, reporter: Reporter
             plan=job.plan,
             log_to=job.log_to,
         )
-    from cnntune.search._budget import make_pricer
+    from cnntune.search.cost import make_pricer
 
     pricer = make_pricer(dataset, opened.training, job.plan, Path(job.cache_dir), opened.study)
     return TrialObjective(
@@ -151,9 +151,9 @@ def _worker_main(job: WorkerJob, index: int, threads: int) -> None:
     """A worker process: its own TF threads and sampler seed, the shared trial loop."""
     from cnntune.data import load_dataset
     from cnntune.model import configure_tensorflow, import_tensorflow_quietly
-    from cnntune.search._keeper import make_keeper
-    from cnntune.search._loop import run_final_fit, run_trials
-    from cnntune.search._study import join_study
+    from cnntune.search.running._keeper import make_keeper
+    from cnntune.search.running._loop import run_final_fit, run_trials
+    from cnntune.search.running._study import join_study
     from cnntune.storage import open_storage
 
     with stop_signals():

@@ -19,11 +19,11 @@ from typing import Any
 from cnntune.errors import TrialFailed
 from cnntune.interrupts import stop_signals
 from cnntune.model import HParams, TrainingSettings
-from cnntune.search._budget_plan import BudgetPlan
-from cnntune.search._logging import NO_LOGGING, LoggingSettings
-from cnntune.search._reporter import Reporter, SilentReporter
 from cnntune.search._settings import SearchSettings, record_settings
-from cnntune.search.trial import interruption_reason
+from cnntune.search.cost import BudgetPlan
+from cnntune.search.running._logging import NO_LOGGING, LoggingSettings
+from cnntune.search.running._reporter import Reporter, SilentReporter
+from cnntune.search.running.trial import interruption_reason
 from cnntune.spaces import Space, suggest_params
 from cnntune.storage.trial_record import FAIL_REASON
 
@@ -144,10 +144,10 @@ def _train_in_child(job: _Job, sender: Any) -> None:
 
     from cnntune.data import load_dataset
     from cnntune.model import import_tensorflow_quietly
-    from cnntune.search._budget import make_pricer
-    from cnntune.search._keeper import make_keeper
-    from cnntune.search._strategies import make_pruner
-    from cnntune.search.trial import train_trial
+    from cnntune.search.cost import make_pricer
+    from cnntune.search.running._keeper import make_keeper
+    from cnntune.search.running.trial import train_trial
+    from cnntune.search.strategy import make_pruner
     from cnntune.storage import open_storage
 
     import_tensorflow_quietly()

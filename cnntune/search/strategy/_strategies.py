@@ -42,7 +42,7 @@ def make_pruner(name: str, max_epochs: int) -> Any:
     import optuna
 
     if name == "hyperband":
-        from cnntune.search._hyperband import StudyWideHyperband
+        from cnntune.search.strategy._hyperband import StudyWideHyperband
 
         return StudyWideHyperband(max_epochs, reduction_factor=3)
     if name == "median":
@@ -51,7 +51,7 @@ def make_pruner(name: str, max_epochs: int) -> Any:
         # set), and pruning on it cuts good trials as often as bad ones.
         return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=max(2, max_epochs // 3))
     if name == "halving":
-        from cnntune.search._hyperband import first_rung
+        from cnntune.search.strategy._hyperband import first_rung
 
         return optuna.pruners.SuccessiveHalvingPruner(min_resource=first_rung(max_epochs), reduction_factor=3)
     if name == "none":

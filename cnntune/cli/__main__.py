@@ -1,0 +1,5 @@
+"""`python -m cnntune.cli`: the `tune` command."""
+
+from cnntune.cli import main
+
+main()
