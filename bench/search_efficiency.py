@@ -108,7 +108,7 @@ from pathlib import Path
 import optuna
 
 from cnntune.model import TrainingSettings
-from cnntune.search import SearchSettings, SilentReporter, run_search
+from cnntune.search import SearchRequest, SearchSettings, SilentReporter, run_search
 
 METHODS = {  # name: (engine, sampler, pruner); the KerasTuner engine ignores sampler and pruner
     "tpe+hyperband": ("optuna", "tpe", "hyperband"),
@@ -284,18 +284,20 @@ def run_method(method: str, seed: int, args: argparse.Namespace, data_dir: Path,
     start = time.perf_counter()
     with contextlib.suppress(BudgetSpent):
         run_search(
-            data_dir=data_dir,
-            cache_dir=work / "cache",
-            storage_url=url,
-            study_name=name,
-            trials=10**6,  # the budget ends the search, not a trial count
-            space_file=space,
-            settings=settings,
-            training=training,
-            engine=engine,
-            calibrate=False,  # the figures below were measured without pricing or recipes
-            warm_start=False,
-            kt_algorithm="hyperband",
+            SearchRequest(
+                data_dir=data_dir,
+                cache_dir=work / "cache",
+                storage_url=url,
+                study_name=name,
+                trials=10**6,  # the budget ends the search, not a trial count
+                space_file=space,
+                settings=settings,
+                training=training,
+                engine=engine,
+                calibrate=False,  # the figures below were measured without pricing or recipes
+                warm_start=False,
+                kt_algorithm="hyperband",
+            ),
             reporter=BudgetReporter(args.budget),
         )
     seconds = time.perf_counter() - start

@@ -98,7 +98,7 @@ def tune(
     from cnntune.durations import parse_duration
     from cnntune.model import TrainingSettings, import_tensorflow_quietly, model_function_path
     from cnntune.report.live_view import watched_search
-    from cnntune.search import SearchSettings, run_search
+    from cnntune.search import SearchRequest, SearchSettings, run_search
     from cnntune.storage import DEFAULT_STORAGE
 
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
@@ -124,7 +124,7 @@ def tune(
     settings = SearchSettings(**_given(sampler=sampler, pruner=pruner))
     storage_url = storage or DEFAULT_STORAGE
     import_tensorflow_quietly()
-    options = dict(
+    request = SearchRequest(
         data_dir=data_dir,
         cache_dir=cache,
         storage_url=storage_url,
@@ -149,7 +149,7 @@ def tune(
     )
     try:
         with watched_search(ResumeHint, quiet=not progress) as view:
-            summary = run_search(**options, reporter=view)
+            summary = run_search(request, reporter=view)
     except SearchInterrupted as exc:  # its message says what the store holds
         raise KeyboardInterrupt(str(exc)) from None
     return TuneResult(summary=summary, storage_url=storage_url, cache_dir=cache)

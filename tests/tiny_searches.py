@@ -6,18 +6,19 @@ from pathlib import Path
 from typing import Any
 
 from cnntune.model import TrainingSettings
-from cnntune.search import SearchSettings, run_search
+from cnntune.search import SearchRequest, SearchSettings, run_search
 
 TINY_SETTINGS = SearchSettings(pruner="none")
 TINY_TRAINING = TrainingSettings(max_epochs=2, patience=2, seed=7)
 
 
 def run_tiny_search(data: Path, url: str, cache: Path, space: Path, trials: int, **kwargs: Any) -> Any:
-    """`run_search` on study "s" with `TINY_SETTINGS` and `TINY_TRAINING` unless given."""
+    """`run_search` on study "s" with `TINY_SETTINGS` and `TINY_TRAINING` unless given (`reporter` passed on)."""
     kwargs.setdefault("settings", TINY_SETTINGS)
     kwargs.setdefault("training", TINY_TRAINING)
     kwargs.setdefault("calibrate", False)  # the budget tests price trials; the rest need not time the device
-    return run_search(
+    reporter = kwargs.pop("reporter", None)
+    request = SearchRequest(
         data_dir=data,
         cache_dir=cache,
         storage_url=url,
@@ -26,3 +27,4 @@ def run_tiny_search(data: Path, url: str, cache: Path, space: Path, trials: int,
         space_file=space,
         **kwargs,
     )
+    return run_search(request, reporter=reporter)

@@ -8,6 +8,7 @@ import click
 
 from cnntune.cli._group import _Group, cli
 from cnntune.cli._options import cache_dir_option, channels_option, layout_option
+from cnntune.data import SYNTH_DEFAULTS as SYNTH
 
 
 @cli.group(cls=_Group)
@@ -43,19 +44,27 @@ def data_check(data_dir: Path, channels: str, layout: str, num_classes: int | No
 
 @data.command("synth")
 @click.argument("out", type=click.Path(path_type=Path))
-@click.option("--train", "n_train", type=click.IntRange(min=1), default=1500, show_default=True, help="Train images.")
+@click.option(
+    "--train", "n_train", type=click.IntRange(min=1), default=SYNTH.train, show_default=True, help="Train images."
+)
 @click.option(
     "--validation",
     "n_validation",
     type=click.IntRange(min=1),
-    default=300,
+    default=SYNTH.validation,
     show_default=True,
     help="Validation images.",
 )
-@click.option("--test", "n_test", type=click.IntRange(min=1), default=300, show_default=True, help="Test images.")
-@click.option("--size", type=click.IntRange(min=8), default=32, show_default=True, help="Image side, pixels.")
-@click.option("--classes", type=click.IntRange(min=2, max=8), default=5, show_default=True, help="Classes (2-8).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the generator: same seed, same images.")
+@click.option(
+    "--test", "n_test", type=click.IntRange(min=1), default=SYNTH.test, show_default=True, help="Test images."
+)
+@click.option("--size", type=click.IntRange(min=8), default=SYNTH.size, show_default=True, help="Image side, pixels.")
+@click.option(
+    "--classes", type=click.IntRange(min=2, max=8), default=SYNTH.classes, show_default=True, help="Classes (2-8)."
+)
+@click.option(
+    "--seed", type=int, default=SYNTH.seed, show_default=True, help="Seed of the generator: same seed, same images."
+)
 @click.option(
     "--alpha/--no-alpha",
     default=False,

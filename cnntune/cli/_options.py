@@ -10,7 +10,7 @@ from cnntune.model import CHANNELS, TrainingSettings
 from cnntune.search import (
     SearchSettings,
 )
-from cnntune.storage import DEFAULT_STORAGE
+from cnntune.storage import DEFAULT_STORAGE, HeartbeatSettings
 
 TRAINING = TrainingSettings()  # the option defaults below read the one owner of each default
 
@@ -80,10 +80,11 @@ timeout_option = click.option(
 )
 
 
+HEARTBEAT = HeartbeatSettings()  # the option defaults read the one owner of each
 _HEARTBEAT_OPTIONS = (  # (option, least value, default, help)
-    ("--heartbeat-interval", 1, 30, "Seconds between a running trial's heartbeats."),
-    ("--grace-period", 2, 90, "Seconds without a heartbeat before a running trial counts as dead."),
-    ("--max-retry", 0, 3, "Re-runs of a trial whose worker died."),
+    ("--heartbeat-interval", 1, HEARTBEAT.interval, "Seconds between a running trial's heartbeats."),
+    ("--grace-period", 2, HEARTBEAT.grace_period, "Seconds without a heartbeat before a running trial counts as dead."),
+    ("--max-retry", 0, HEARTBEAT.max_retry, "Re-runs of a trial whose worker died."),
 )
 
 
@@ -95,9 +96,7 @@ def heartbeat_options(command):
     return command
 
 
-def _heartbeat(heartbeat_interval: int, grace_period: int, max_retry: int):
-    from cnntune.storage import HeartbeatSettings
-
+def _heartbeat(heartbeat_interval: int, grace_period: int, max_retry: int) -> HeartbeatSettings:
     return HeartbeatSettings(interval=heartbeat_interval, grace_period=grace_period, max_retry=max_retry)
 
 

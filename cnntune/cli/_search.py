@@ -279,7 +279,7 @@ def start(
     from cnntune.model import import_tensorflow_quietly
     from cnntune.report import search_summary_text
     from cnntune.report.live_view import watched_search
-    from cnntune.search import run_search
+    from cnntune.search import SearchRequest, run_search
 
     budget_seconds = None if budget is None else parse_duration(budget)
     import_tensorflow_quietly()
@@ -300,38 +300,38 @@ def start(
         model_function=model_function,
         layout=layout,
     )
+    request = SearchRequest(
+        data_dir=data_dir,
+        validation_data=validation_data,
+        cache_dir=cache_dir,
+        storage_url=storage_url,
+        study_name=study_name,
+        trials=trials,
+        timeout=timeout,
+        space_file=space_file,
+        settings=settings,
+        training=training,
+        force=force,
+        workers=workers,
+        isolate=isolate,
+        heartbeat=_heartbeat(heartbeat_interval, grace_period, max_retry),
+        engine=engine,
+        kt_algorithm=kt_algorithm,
+        budget=budget_seconds,
+        trial_share=trial_share,
+        final_share=final_share,
+        final_from=final_from,
+        warm_start=warm_start,
+        then_export=export_to is not None,
+        started=started,
+        artifacts=artifacts,
+        keep_top=keep_top,
+        more=more,
+        tensorboard=tensorboard_dir,
+        mlflow=mlflow_uri,
+    )
     with watched_search("Resume with the same command.") as view:
-        summary = run_search(
-            data_dir=data_dir,
-            validation_data=validation_data,
-            cache_dir=cache_dir,
-            storage_url=storage_url,
-            study_name=study_name,
-            trials=trials,
-            timeout=timeout,
-            space_file=space_file,
-            settings=settings,
-            training=training,
-            force=force,
-            workers=workers,
-            isolate=isolate,
-            heartbeat=_heartbeat(heartbeat_interval, grace_period, max_retry),
-            reporter=view,
-            engine=engine,
-            kt_algorithm=kt_algorithm,
-            budget=budget_seconds,
-            trial_share=trial_share,
-            final_share=final_share,
-            final_from=final_from,
-            warm_start=warm_start,
-            then_export=export_to is not None,
-            started=started,
-            artifacts=artifacts,
-            keep_top=keep_top,
-            more=more,
-            tensorboard=tensorboard_dir,
-            mlflow=mlflow_uri,
-        )
+        summary = run_search(request, reporter=view)
     click.echo(search_summary_text(summary))  # the result: stdout (progress went to stderr)
     if export_to is not None:
         _export(summary, storage_url, export_to, force=replace_export, cache_dir=cache_dir)

@@ -2,37 +2,34 @@
 
 No TensorFlow here: everything is numpy and Pillow, so `tune data check` starts
 instantly and the arrays can feed any pipeline.
+
+Names load on first use (`cnntune._lazy`): the CLI reads the synthetic set's defaults
+without loading numpy and Pillow.
 """
 
-from cnntune.data._cache_dir import default_cache_dir
-from cnntune.data._dataset import Dataset, LoadReport, Split
-from cnntune.data._demo import demo_data_dir
-from cnntune.data._layout import LAYOUTS
-from cnntune.data._load import load_dataset
-from cnntune.data._split import check_labels, class_names_of, load_image_folder, load_split
-from cnntune.data._stage import stage_arrays, stage_npz_files
-from cnntune.data._summary import DataSummary, check_data, format_summary, summarize
-from cnntune.data._synth import synthesize
-from cnntune.data._warnings import data_warnings
+from cnntune._lazy import lazy_exports
 
-__all__ = [
-    "LAYOUTS",
-    "DataSummary",
-    "Dataset",
-    "LoadReport",
-    "Split",
-    "check_data",
-    "check_labels",
-    "class_names_of",
-    "data_warnings",
-    "default_cache_dir",
-    "demo_data_dir",
-    "format_summary",
-    "load_dataset",
-    "load_image_folder",
-    "load_split",
-    "stage_arrays",
-    "stage_npz_files",
-    "summarize",
-    "synthesize",
-]
+_WHERE = {
+    "DataSummary": "_summary",
+    "Dataset": "_dataset",
+    "LAYOUTS": "_layout",
+    "LoadReport": "_dataset",
+    "SYNTH_DEFAULTS": "_synth_defaults",
+    "Split": "_dataset",
+    "check_data": "_summary",
+    "check_labels": "_split",
+    "class_names_of": "_split",
+    "data_warnings": "_warnings",
+    "default_cache_dir": "_cache_dir",
+    "demo_data_dir": "_demo",
+    "format_summary": "_summary",
+    "load_dataset": "_load",
+    "load_image_folder": "_split",
+    "load_split": "_split",
+    "stage_arrays": "_stage",
+    "stage_npz_files": "_stage",
+    "summarize": "_summary",
+    "synthesize": "_synth",
+}
+__all__ = sorted(_WHERE)
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE)

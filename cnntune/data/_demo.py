@@ -6,10 +6,7 @@ from pathlib import Path
 
 from cnntune.data._staging import publish, staging_dir
 from cnntune.data._synth import write_layout
-
-# synthesize()'s defaults: 1500/300/300 images of 32x32 RGB, 5 classes, seed 0
-_COUNTS = (1500, 300, 300)
-_SIZE, _CLASSES, _SEED = 32, 5, 0
+from cnntune.data._synth_defaults import SYNTH_DEFAULTS
 
 
 def demo_data_dir(cache_dir: Path | str) -> Path:
@@ -22,6 +19,7 @@ def demo_data_dir(cache_dir: Path | str) -> Path:
     if target.is_dir():
         return target  # only a complete set is ever renamed into place
     with staging_dir(target) as staged:
-        write_layout(staged, _COUNTS, _SIZE, _CLASSES, _SEED, alpha=False)
+        d = SYNTH_DEFAULTS
+        write_layout(staged, (d.train, d.validation, d.test), d.size, d.classes, d.seed, alpha=False)
         publish(staged, target)
     return target

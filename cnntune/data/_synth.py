@@ -19,6 +19,7 @@ from PIL import Image
 from cnntune.data._pool import default_workers, map_jobs
 from cnntune.data._scenes import MAX_CLASSES, render
 from cnntune.data._staging import publish, staging_dir
+from cnntune.data._synth_defaults import SYNTH_DEFAULTS
 from cnntune.errors import DataError
 
 _CHUNK = 128  # images per task; fixed, because each chunk's pixels come from its own seed
@@ -34,12 +35,12 @@ _WORKING_BYTES_PER_PIXEL = 64
 def synthesize(
     out: Path | str,
     *,
-    train: int = 1500,
-    validation: int = 300,
-    test: int = 300,
-    size: int = 32,
-    classes: int = 5,
-    seed: int = 0,
+    train: int = SYNTH_DEFAULTS.train,
+    validation: int = SYNTH_DEFAULTS.validation,
+    test: int = SYNTH_DEFAULTS.test,
+    size: int = SYNTH_DEFAULTS.size,
+    classes: int = SYNTH_DEFAULTS.classes,
+    seed: int = SYNTH_DEFAULTS.seed,
     alpha: bool = False,
 ) -> Path:
     """Write train/validation/test CSVs and PNG folders (plus sample_submission.csv) to `out`.

@@ -1,6 +1,7 @@
 """Running the search: what to try, what a trial costs, the study runner, the KerasTuner engine."""
 
-from cnntune.search._runner import DEFAULT_TRIALS, SearchSummary, run_search, run_worker, summarize_study
+from cnntune.search._request import DEFAULT_TRIALS, SearchRequest
+from cnntune.search._runner import SearchSummary, run_search, run_worker, summarize_study
 from cnntune.search._settings import ENGINES, KT_ALGORITHMS, PRUNERS, SAMPLERS, SearchSettings, record_settings
 from cnntune.search.cost import (
     DEFAULT_FINAL_FROM,
@@ -24,6 +25,7 @@ __all__ = [
     "SAMPLERS",
     "Reporter",
     "SearchSettings",
+    "SearchRequest",
     "SearchSummary",
     "SilentReporter",
     "run_search",

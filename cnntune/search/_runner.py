@@ -8,21 +8,15 @@ after a crash or Ctrl-C resumes and stops at N.
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 from pathlib import Path
 from typing import Any
 
 from cnntune.errors import SearchError
 from cnntune.model import TrainingSettings
-from cnntune.search._settings import SearchSettings, check_engine
+from cnntune.search._request import SearchRequest, check_timeout
 from cnntune.search.cost import (
-    DEFAULT_FINAL_FROM,
-    DEFAULT_FINAL_SHARE,
-    DEFAULT_TRIAL_SHARE,
     BudgetPlan,
-    check_final_from,
-    check_final_share,
 )
 from cnntune.search.running import (
     ModelStore,
@@ -57,10 +51,6 @@ from cnntune.storage import (
 )
 from cnntune.storage.trial_record import SKIPPED, count_finished
 
-DEFAULT_TRIALS = 20  # finished trials a study reaches when --trials is not given and no budget is
-MAX_STUDY_NAME = 512  # Optuna's RDB schema: studies.study_name is VARCHAR(512)
-UNBOUNDED_TRIALS = 1_000_000  # the target of a budgeted search without --trials: the deadline ends it
-
 
 @dataclasses.dataclass(frozen=True)
 class SearchSummary:
@@ -82,212 +72,123 @@ class SearchSummary:
     best_kept: bool = False  # the best trial's model is kept: its export needs no retraining
 
 
-def run_search(
-    *,
-    data_dir: Path | None,
-    cache_dir: Path,
-    storage_url: str,
-    study_name: str | None,
-    trials: int | None = None,
-    timeout: float | None = None,
-    space_file: Path | None = None,
-    settings: SearchSettings = SearchSettings(),
-    training: TrainingSettings = TrainingSettings(),
-    heartbeat: HeartbeatSettings = HeartbeatSettings(),
-    workers: int = 1,
-    isolate: bool = False,
-    force: bool = False,
-    reporter: Reporter | None = None,
-    engine: str = "optuna",
-    kt_algorithm: str = "hyperband",
-    budget: float | None = None,
-    trial_share: float = DEFAULT_TRIAL_SHARE,
-    final_share: float = DEFAULT_FINAL_SHARE,
-    final_from: str = DEFAULT_FINAL_FROM,
-    calibrate: bool = True,
-    warm_start: bool = True,
-    then_export: bool = False,
-    started: float | None = None,
-    artifacts: str | None = None,
-    keep_top: int | None = None,
-    more: int | None = None,
-    validation_data: Path | None = None,
-    tensorboard: str | Path | None = None,
-    mlflow: str | None = None,
-) -> SearchSummary:
-    """Creates or resumes a study and runs trials until `trials` have finished, or the budget is spent.
+def run_search(request: SearchRequest, *, reporter: Reporter | None = None) -> SearchSummary:
+    """Creates or resumes a study and runs trials until its target have finished, or the budget is spent.
 
     Args:
-        data_dir: a data folder (competition layout, class per folder, or train.npz +
-            validation.npz; `training.layout` says which, or "auto"), or with `validation_data`
-            a train .npz file; None = the demo set in `cache_dir`.
-        validation_data: the validation .npz file beside a train .npz `data_dir`; both are
-            staged (linked or copied) into `cache_dir`, so workers read one folder.
-        cache_dir: decoded-image cache and demo data set.
-        storage_url: SQLAlchemy URL of the study store.
-        study_name: None = the data folder's name.
-        trials: finished trials the study should reach (its total, not this run's); None =
-            `DEFAULT_TRIALS`, or no cap (`UNBOUNDED_TRIALS`) with a budget, which then ends it.
-        more: instead of `trials`, this many finished trials more than the study has now.
-        timeout: stop starting new trials after this many seconds.
-        space_file: a TOML space; None = the study's recorded space, or the default.
-        settings: how trials are sampled and pruned.
-        training: how each trial trains (epochs, patience, seed, device options).
-        heartbeat: worker-liveness settings of the store.
-        workers: worker processes on this machine sharing the study.
-        isolate: train each trial in a child process, so nothing a trial leaks outlives it.
-        force: resume even if data, space or settings differ from the study's record.
+        request: what to search (`SearchRequest`, already checked); here the checks that need
+            the file system or an extra come first (a writable store, the space file, the
+            model function, `--mlflow`), before the store or a study exist.
         reporter: receives progress events.
-        engine: "optuna", or "keras-tuner" to let a KerasTuner oracle pick the
-            trials (recorded in the same study; see `cnntune.search.kerastuner`).
-        kt_algorithm: the KerasTuner oracle: "hyperband", "bayesian" or "random".
-        budget: seconds for the whole call (data loading and calibration included): no
-            trial starts after it, the running one stops at it (see `cnntune.search.cost._budget`).
-        trial_share: with a budget, a trial gets the epochs that fit this share of it (at most
-            `training.max_epochs`); one for which fewer than `MIN_EPOCHS` (6) fit is skipped.
-        final_share: with a budget, this share of it trains the best configuration once more at
-            the end, its schedule sized to that time (`cnntune.search.running._final_fit`); 0 = none.
-        final_from: where the final fit starts: "weights" (the best trial's kept model) or
-            "scratch".
-        calibrate: time reference models on this device (cached) so that every trial is
-            priced before its first step; always on with a budget.
-        warm_start: a new study's first trials are the known-good recipes its space can
-            express (`cnntune.search.strategy._warm_start`); never re-enqueued on resume.
-        then_export: the caller exports after the search: with a budget, the search ends
-            early enough to leave the export a trial's share of it.
-        started: the `time.monotonic()` instant the budget counts from (the CLI passes its
-            own start, so the deadline is the whole command's); None = now.
-        artifacts: where COMPLETE trials' models are kept (a folder or s3://bucket); None =
-            the study's recorded store, or beside an SQLite file for a new study.
-        keep_top: how many of the best trials' models stay kept; None = the study's, or
-            `DEFAULT_KEEP_TOP`; 0 keeps none.
-        tensorboard: a folder where each trial writes its per-epoch scalars, in trial-<n>/ (this
-            run's option, not recorded in the study).
-        mlflow: an MLflow tracking URI (the `mlflow` extra): one run per trial, with its params
-            and val_accuracy, in the experiment named after the study.
     """
-    from cnntune.data import data_warnings, demo_data_dir, load_dataset
+    from cnntune.data import data_warnings, load_dataset
     from cnntune.search.cost import recipe_pricing
 
-    if trials is not None and more is not None:
-        raise SearchError("--trials (the study's total) and --more (trials beyond it) exclude each other; pass one")
-    if more is not None and more < 1:
-        raise SearchError(f"--more must be >= 1, but got {more}")
-    if trials is None and more is None:
-        trials = DEFAULT_TRIALS if budget is None else UNBOUNDED_TRIALS
-    if trials is not None and trials < 1:
-        raise SearchError(f"--trials must be >= 1, but got {trials}")
-    if workers < 1:
-        raise SearchError(f"--workers must be >= 1, but got {workers}")
-    cores = len(os.sched_getaffinity(0))
-    if workers > cores and not force:
-        raise SearchError(
-            f"--workers {workers}: this machine gives this process {cores} CPU cores, and each worker is a "
-            "TensorFlow process; pass at most that, or --force"
-        )
-    _check_timeout(timeout)
-    _check_layout(training.layout)
-    check_writable(storage_url)
-    if study_name is not None and not study_name.strip():
-        raise SearchError("--study must not be empty (leave it out for the data folder's name)")
-    if study_name is not None and len(study_name) > MAX_STUDY_NAME:
-        raise SearchError(f"--study is {len(study_name)} characters; a study name holds at most {MAX_STUDY_NAME}")
-    if keep_top is not None and keep_top < 0:
-        raise SearchError(f"--keep-top must be >= 0, but got {keep_top}")
-    models = ModelStore(
-        None if artifacts is None else resolve_artifacts(storage_url, artifacts),
-        keep_top,
-        default_artifacts(storage_url),
-    )
-    if engine != "optuna":  # KerasTuner keeps weights in its own project folder (see cnntune.search.kerastuner)
-        if artifacts is not None:
-            raise SearchError("--artifacts needs --engine optuna (KerasTuner keeps its weights in its project folder)")
-        models = ModelStore(None, None, "")
-    check_engine(engine, kt_algorithm, workers=workers, isolate=isolate)
-    log_to = check_logging(tensorboard=tensorboard, mlflow=mlflow)
-    if engine != "optuna" and (tensorboard is not None or mlflow is not None):
-        raise SearchError("--tensorboard and --mlflow need --engine optuna")
-    if budget is not None and engine != "optuna":
-        raise SearchError("--budget needs --engine optuna (KerasTuner's oracle cannot skip a trial it sized)")
-    check_final_share(final_share)
-    check_final_from(final_from)
+    r = request
+    check_writable(r.storage_url)
+    models = _model_store(r)
+    log_to = check_logging(tensorboard=r.tensorboard, mlflow=r.mlflow)
     plan = BudgetPlan.starting_now(
-        budget,
-        trial_share,
-        final_share=final_share,
-        final_from=final_from,
-        calibrate=calibrate or budget is not None,
-        then_export=then_export,
+        r.budget,
+        r.trial_share,
+        final_share=r.final_share,
+        final_from=r.final_from,
+        calibrate=r.calibrate or r.budget is not None,
+        then_export=r.then_export,
         export_retrains=not _keeps_models(models),
-        started=started,
+        started=r.started,
     )
     reporter = reporter or SilentReporter()
-    packaged_space = "default" if data_dir is not None else "demo"  # the demo set gets a CPU-sized space
+    training = r.training
     if training.model_function is not None:
-        _check_model_function(training, space_file, engine)
-    if space_file is not None:  # a bad space fails before the cache, the store or a study exist
-        check_space_file(space_file, packaged_space, model_params=training.model_function is not None)
-    if validation_data is None and data_dir is not None and Path(data_dir).is_file():
-        raise SearchError(
-            f"--data {data_dir} is a file: a train .npz goes with --validation-data VAL.npz; "
-            "otherwise pass the data folder"
-        )
-    if validation_data is not None:  # --data train.npz --validation-data val.npz: staged as one arrays folder
-        study_name = study_name or Path(data_dir or ".").resolve().parent.name
-        data_dir = _staged_npz(cache_dir, data_dir, validation_data)
-    data_dir = Path(data_dir) if data_dir is not None else demo_data_dir(cache_dir)
-    study_name = study_name or data_dir.resolve().name
-    dataset = load_dataset(data_dir, layout=training.layout, channels=training.channels, cache_dir=cache_dir)
+        _check_model_function(training, r.space_file, r.engine)
+    if r.space_file is not None:  # a bad space fails before the cache, the store or a study exist
+        check_space_file(r.space_file, r.packaged_space, model_params=training.model_function is not None)
+    data_dir, study_name = _data_and_name(r)
+    dataset = load_dataset(data_dir, layout=training.layout, channels=training.channels, cache_dir=r.cache_dir)
     reporter.data_warned(data_warnings(dataset))
-    if training.model_function is not None and space_file is not None:
-        _build_model_once(training.model_function, space_file, dataset, mixed_precision=training.mixed_precision)
+    if training.model_function is not None and r.space_file is not None:
+        _build_model_once(training.model_function, r.space_file, dataset, mixed_precision=training.mixed_precision)
     open_tracking_store(log_to)  # a bad --mlflow leaves no study behind
-    storage = open_storage(storage_url, heartbeat)
+    storage = open_storage(r.storage_url, r.heartbeat)
     opened = open_study(
         storage,
         study_name,
         fingerprint=dataset.fingerprint,
         data_dir=data_dir,
-        space_file=space_file,
-        settings=settings,
+        space_file=r.space_file,
+        settings=r.settings,
         training=training,
-        force=force,
-        default_space=packaged_space,
-        warm_start=warm_start and engine == "optuna",  # KerasTuner's oracle would leave them WAITING
+        force=r.force,
+        default_space=r.packaged_space,
+        warm_start=r.warm_start and r.engine == "optuna",  # KerasTuner's oracle would leave them WAITING
         models=models,
         class_names=dataset.class_names,
         # Pricing builds models: only where this process trains anyway. A parent of spawned
         # workers or --isolate children must not start TensorFlow (on a GPU it would hold the memory).
-        recipe_fits=recipe_pricing(dataset, training, plan, cache_dir) if workers == 1 and not isolate else None,
+        recipe_fits=recipe_pricing(dataset, training, plan, r.cache_dir) if r.workers == 1 and not r.isolate else None,
     )
-    if more is not None:
-        trials = count_finished(opened.study) + more
+    trials = r.target if r.target is not None else count_finished(opened.study) + r.more
     write_target(opened.study, trials)
     job = WorkerJob(
-        storage_url, study_name, str(data_dir), str(cache_dir), trials, timeout, heartbeat, isolate, plan, log_to
+        r.storage_url,
+        study_name,
+        str(data_dir),
+        str(r.cache_dir),
+        trials,
+        r.timeout,
+        r.heartbeat,
+        r.isolate,
+        plan,
+        log_to,
     )
-    reporter.search_started(study_name, trials, count_finished(opened.study), mask_url(storage_url))
+    reporter.search_started(study_name, trials, count_finished(opened.study), mask_url(r.storage_url))
     reporter.budget_started(plan.budget)
     try:
-        if engine == "keras-tuner":
+        if r.engine == "keras-tuner":
             from cnntune.search.kerastuner import run_kerastuner
 
             ran = run_kerastuner(
                 opened,
                 dataset,
-                cache_dir=cache_dir,
+                cache_dir=r.cache_dir,
                 target=trials,
-                algorithm=kt_algorithm,
+                algorithm=r.kt_algorithm,
                 reporter=reporter,
-                timeout=timeout,
+                timeout=r.timeout,
             )
-        elif workers == 1:
+        elif r.workers == 1:
             ran = _run_here(opened, dataset, job, reporter)
         else:
-            ran = run_worker_processes(opened.study, job, workers, reporter, opened.training.max_epochs)
+            ran = run_worker_processes(opened.study, job, r.workers, reporter, opened.training.max_epochs)
     finally:
         reporter.search_ended()
-    return summarize_study(opened.study, data_dir=data_dir, storage_url=storage_url, target=trials, ran_here=ran)
+    return summarize_study(opened.study, data_dir=data_dir, storage_url=r.storage_url, target=trials, ran_here=ran)
+
+
+def _model_store(request: SearchRequest) -> ModelStore:
+    """Where this run keeps its trials' models; KerasTuner keeps weights in its own project folder."""
+    if request.engine != "optuna":
+        return ModelStore(None, None, "")
+    location = None if request.artifacts is None else resolve_artifacts(request.storage_url, request.artifacts)
+    return ModelStore(location, request.keep_top, default_artifacts(request.storage_url))
+
+
+def _data_and_name(request: SearchRequest) -> tuple[Path, str]:
+    """The folder the trials read (the demo set's, or staged .npz files) and the study's name."""
+    from cnntune.data import demo_data_dir
+
+    data_dir, study_name = request.data_dir, request.study_name
+    if request.validation_data is None and data_dir is not None and Path(data_dir).is_file():
+        raise SearchError(
+            f"--data {data_dir} is a file: a train .npz goes with --validation-data VAL.npz; "
+            "otherwise pass the data folder"
+        )
+    if request.validation_data is not None:  # --data train.npz --validation-data val.npz: one arrays folder
+        study_name = study_name or Path(data_dir or ".").resolve().parent.name
+        data_dir = _staged_npz(request.cache_dir, data_dir, request.validation_data)
+    data_dir = Path(data_dir) if data_dir is not None else demo_data_dir(request.cache_dir)
+    return data_dir, study_name or data_dir.resolve().name
 
 
 def run_worker(
@@ -315,7 +216,7 @@ def run_worker(
     """
     from cnntune.data import load_dataset
 
-    _check_timeout(timeout)
+    check_timeout(timeout)
     log_to = check_logging(tensorboard=tensorboard, mlflow=mlflow)
     reporter = reporter or SilentReporter()
     storage = open_storage(storage_url, heartbeat, must_exist=True)  # a mistyped path must not become a store
@@ -407,19 +308,6 @@ def _staged_npz(cache_dir: Path, train: Path | None, validation: Path) -> Path:
     return stage_npz_files(cache_dir, Path(train), Path(validation))
 
 
-def _check_layout(layout: str) -> None:
-    from cnntune.data import LAYOUTS
-
-    if layout not in LAYOUTS:
-        raise SearchError(f"--layout must be one of {', '.join(LAYOUTS)}, but got {layout!r}")
-
-
-def _check_timeout(timeout: float | None) -> None:
-    """`--timeout nan` would compare false with everything and run nothing, silently."""
-    if timeout is not None and not (math.isfinite(timeout) and timeout >= 0):
-        raise SearchError(f"--timeout must be a finite number of seconds >= 0, but got {timeout}")
-
-
 def _keeps_models(models: ModelStore) -> bool:
     """Whether this run's trials will keep their models (a resumed study's own store is not known yet)."""
     location = models.location if models.location is not None else models.default_location
@@ -428,7 +316,6 @@ def _keeps_models(models: ModelStore) -> bool:
 
 def _worker_seed_offset() -> int:
     """Workers joining from other machines must not replay one another's sampler draws."""
-    import os
 
     return 1 + int.from_bytes(os.urandom(2), "big")
 

@@ -17,13 +17,13 @@ def export_cache(tmp_path_factory) -> Path:
 def study_url(tmp_path_factory, tiny_data, export_cache) -> str:
     """A SQLite store holding study `s`: 2 complete trials of 2 epochs on `tiny_data`."""
     from cnntune.model import TrainingSettings
-    from cnntune.search import SearchSettings, run_search
+    from cnntune.search import SearchRequest, SearchSettings, run_search
 
     folder = tmp_path_factory.mktemp("export-store")
     space = folder / "space.toml"
     space.write_text(TINY_MODELS)
     url = f"sqlite:///{folder / 'tune.db'}"
-    run_search(
+    request = SearchRequest(
         data_dir=tiny_data,
         cache_dir=export_cache,
         storage_url=url,
@@ -34,6 +34,7 @@ def study_url(tmp_path_factory, tiny_data, export_cache) -> str:
         training=TrainingSettings(max_epochs=2, patience=2, seed=7),
         calibrate=False,
     )
+    run_search(request)
     return url
 
 
