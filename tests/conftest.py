@@ -7,8 +7,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from postgres import admin_connection
-from tiny_spaces import TINY_MODELS, WITH_CUTMIX
+from support.postgres import admin_connection
+from support.tiny_spaces import TINY_MODELS, WITH_CUTMIX
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

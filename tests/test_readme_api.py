@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-from layouts import CLASS_NAMES, write_flowers
-from tiny_spaces import TINY_MODELS
+from support.layouts import CLASS_NAMES, write_flowers
+from support.tiny_spaces import TINY_MODELS
 
 pytestmark = pytest.mark.slow
 

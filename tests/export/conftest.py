@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tiny_spaces import TINY_MODELS
+from support.tiny_spaces import TINY_MODELS
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,9 @@ import subprocess
 import numpy as np
 import optuna
 import pytest
-from cli_errors import one_error_line
 from click.testing import CliRunner
-from processes import tune_argv_sigint_ignored
+from support.cli_errors import one_error_line
+from support.processes import tune_argv_sigint_ignored
 
 from cnntune.cli import cli
 from cnntune.report._validation import read_validation

@@ -10,9 +10,9 @@ import sys
 import numpy as np
 import optuna
 import pytest
-from cli_errors import one_error_line
 from click.testing import CliRunner
-from split_copies import only_split
+from support.cli_errors import one_error_line
+from support.split_copies import only_split
 
 from cnntune.cli import cli
 from cnntune.storage import MODEL_ARTIFACT, kept_trials

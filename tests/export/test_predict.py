@@ -7,9 +7,9 @@ import json
 
 import numpy as np
 import pytest
-from cli_errors import one_error_line
 from click.testing import CliRunner
-from split_copies import only_split
+from support.cli_errors import one_error_line
+from support.split_copies import only_split
 
 from cnntune.cli import cli
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import optuna
 import pytest
-from tiny_searches import run_tiny_search
-from tiny_spaces import TINY_TRAINING
+from support.tiny_searches import run_tiny_search
+from support.tiny_spaces import TINY_TRAINING
 
 from cnntune.errors import ModelError, SearchError, SpaceError
 from cnntune.model import TrainingSettings, import_model_function, model_function_path

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from report_studies import make_study
+from support.report_studies import make_study
 
 
 @pytest.fixture(scope="session")

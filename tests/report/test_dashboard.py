@@ -11,7 +11,7 @@ import subprocess
 import urllib.request
 
 import pytest
-from processes import tune_argv_sigint_ignored
+from support.processes import tune_argv_sigint_ignored
 
 from cnntune.errors import ReportError, StorageError
 from cnntune.report import DashboardServer

@@ -8,7 +8,7 @@ import re
 import optuna
 import pytest
 from plotly.offline import get_plotlyjs
-from report_studies import TRIAL_SECONDS, make_study
+from support.report_studies import TRIAL_SECONDS, make_study
 
 from cnntune.errors import ExportError, ReportError, StorageError
 from cnntune.report import _curves, _sections, write_report

@@ -7,7 +7,7 @@ import random
 import optuna
 import pytest
 from optuna.distributions import FloatDistribution
-from report_studies import make_study
+from support.report_studies import make_study
 
 from cnntune.report import _importance, _sections
 from cnntune.report._html_report import study_sections

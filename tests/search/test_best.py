@@ -7,7 +7,7 @@ import json
 import optuna
 import pytest
 from click.testing import CliRunner
-from tiny_searches import run_tiny_search
+from support.tiny_searches import run_tiny_search
 
 from cnntune.cli import cli
 from cnntune.model import check_space

@@ -14,7 +14,7 @@ from pathlib import Path
 import optuna
 import pytest
 from click.testing import CliRunner
-from processes import tune_argv_sigint_ignored
+from support.processes import tune_argv_sigint_ignored
 
 from cnntune.cli import cli
 

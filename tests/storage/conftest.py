@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from postgres import admin_connection
+from support.postgres import admin_connection
 
 
 @pytest.fixture()

@@ -319,7 +319,7 @@ def test_long_commands_stop_on_a_stop_signal_with_130_and_write_nothing(work, co
     import subprocess
     import time
 
-    from processes import tune_argv_sigint_ignored
+    from support.processes import tune_argv_sigint_ignored
 
     out = work / "page.html"
     args = {

@@ -7,8 +7,8 @@ import datetime
 import optuna
 import pytest
 from click.testing import CliRunner
-from tiny_searches import run_tiny_search
-from tiny_spaces import WITH_SGD_MOMENTUM
+from support.tiny_searches import run_tiny_search
+from support.tiny_spaces import WITH_SGD_MOMENTUM
 
 from cnntune.cli import cli
 from cnntune.errors import SearchError

@@ -8,7 +8,7 @@ import optuna
 import pytest
 from click.testing import CliRunner
 from optuna.distributions import FloatDistribution, IntDistribution
-from tiny_searches import run_tiny_search
+from support.tiny_searches import run_tiny_search
 
 from cnntune.cli import cli
 from cnntune.model import TrainingSettings

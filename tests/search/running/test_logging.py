@@ -7,9 +7,9 @@ from pathlib import Path
 
 import optuna
 import pytest
-from cli_errors import one_error_line
 from click.testing import CliRunner
-from tiny_searches import run_tiny_search
+from support.cli_errors import one_error_line
+from support.tiny_searches import run_tiny_search
 
 from cnntune.cli import cli
 from cnntune.errors import SearchError

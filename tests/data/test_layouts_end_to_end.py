@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import optuna
 import pytest
-from cli_errors import one_error_line
 from click.testing import CliRunner
-from layouts import CLASS_NAMES, write_flowers
+from support.cli_errors import one_error_line
+from support.layouts import CLASS_NAMES, write_flowers
 
 from cnntune.cli import cli
 from cnntune.data import load_dataset

@@ -51,7 +51,7 @@ def test_start_help_says_what_the_study_name_defaults_to():
 def test_readme_command_reference_lists_every_command_and_option():
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Command reference", 1)[1].split("\n## ", 1)[0]
     lines = {line.split("`")[1]: line for line in section.splitlines() if line.startswith("- `tune ")}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import optuna
 import pytest
 from click.testing import CliRunner
-from tiny_searches import run_tiny_search
+from support.tiny_searches import run_tiny_search
 
 from cnntune.cli import cli
 from cnntune.storage import MODEL_ARTIFACT, kept_trials, read_metadata

@@ -7,7 +7,7 @@ import signal
 
 import optuna
 import pytest
-from tiny_searches import TINY_TRAINING, run_tiny_search
+from support.tiny_searches import TINY_TRAINING, run_tiny_search
 
 from cnntune.errors import SearchError, StorageError
 from cnntune.interrupts import stop_signals

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import optuna
 import pytest
-from tiny_searches import run_tiny_search
+from support.tiny_searches import run_tiny_search
 
 from cnntune.storage.trial_record import BEST_EPOCH, EPOCHS_RUN, HISTORY, describe_failure
 

@@ -9,7 +9,7 @@ import numpy as np
 import optuna
 import pytest
 from click.testing import CliRunner
-from tiny_searches import run_tiny_search
+from support.tiny_searches import run_tiny_search
 
 from cnntune.cli import cli
 from cnntune.durations import parse_duration
@@ -161,7 +161,7 @@ def test_warm_start_enqueues_the_recipes_the_space_can_express_once(tmp_path):
 
 
 def test_warm_start_skips_recipes_outside_the_space(tmp_path):
-    from tiny_spaces import TINY_MODELS
+    from support.tiny_spaces import TINY_MODELS
 
     opened = _open(tmp_path, TINY_MODELS)  # depth 1-2, widths 4/8: no recipe fits
     assert opened.study.trials == [] and opened.study.user_attrs[WARM_START_ATTR] == []
