@@ -26,7 +26,7 @@ budget, its schedule (`FINAL_SCHEDULE`, decaying to 0) sized to it, then
 exported and scored exactly as cnntune's.
 The images are hard-linked (no copy) when WORK is on the same file system.
 
-Figures (2 CPU cores, TF 2.21): see the README's "Real competition data".
+Figures (2 CPU cores, TF 2.21): see docs/benchmarks.md, "Real competition data".
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ from cnntune.search.strategy._warm_start import RECIPES
 from cnntune.spaces import fixed_space_toml
 
 ORACLE_RECIPE = "lean-plain"  # the recipe that stayed the best trial in every real-data run so far
-LEAN_EPOCH_SECONDS = {"none": 39.0, "stride2": 13.0}  # measured on 2 CPU cores (README), for the oracle's form
+LEAN_EPOCH_SECONDS = {"none": 39.0, "stride2": 13.0}  # 2 CPU cores, 2026-12-07 (docs/benchmarks.md)
 
 
 def resplit(src: Path, out: Path, n_validation: int, seed: int) -> dict[str, int]:

@@ -15,6 +15,9 @@ SIGINT to the whole process group, and checks:
   only if none was started.
 
 Prints each run and the counts. Goal (issue 16): every run exits 130 with a true message.
+
+Measured 2026-12-01 (tiny set, 2 CPU cores, `--runs 34`, half started with SIGINT ignored): 34 of
+34 exit 130 with a true message, none RUNNING, no crash (docs/benchmarks.md).
 """
 
 from __future__ import annotations

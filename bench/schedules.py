@@ -10,7 +10,10 @@ competition's validation set). Then the trial's kept model is exported and score
 on the held-out images, as a user would (`tune export-best`, `tune predict`).
 Prints one row per schedule and seed, then the median per schedule.
 
-Figures (2 CPU cores): see the README's "Real competition data".
+Measured 2026-12-07 (real data, re-split seed 0, 2 CPU cores, TF 2.21; lean recipe behind the
+stride-2 stem, 16 epochs, seeds 0 and 1), mean held-out accuracy: plateau 0.8788, cosine to 0
+0.8792, linear to 0 0.8800 -- the same within noise (one standard error ~0.009). More in
+docs/benchmarks.md, "Real competition data".
 """
 
 from __future__ import annotations

@@ -10,6 +10,9 @@ trial's model costs (save + upload to the model store), in ms and MB. Then the t
 own trial loop. Goal: overhead <= 1 % of a real trial.
 
     python bench/store_overhead.py [--trials 30] [--epochs 20] [--pg postgresql://postgres@127.0.0.1:5432/test]
+
+Measured 2026-11-25 (2 CPU cores): 1.2-1.4 s per trial on SQLite, 0.6-0.8 s on PostgreSQL,
+0.4 % / 0.25 % of a 20-epoch demo trial (docs/benchmarks.md).
 """
 
 from __future__ import annotations

@@ -59,6 +59,10 @@ def tune(
 ) -> TuneResult:
     """Runs or resumes a search and returns where its study stands.
 
+    `timeout`, `patience`, `sampler`, `pruner`, `seed`, `channels`, `mixed_precision`,
+    `jit_compile`, `workers`, `isolate`, `artifacts`, `keep_top`, `warm_start` and `force`
+    are `tune start`'s options of the same names.
+
     Args:
         data: a folder (competition layout, class per folder, or train.npz +
             validation.npz), numpy arrays `((x_train, y_train), (x_val, y_val))` (uint8
@@ -76,8 +80,6 @@ def tune(
         study: study name; None = the data folder's name ("arrays-<hash of their content>" for numpy arrays).
         model: your own `build(params, input_shape, n_classes) -> keras.Model`, or its
             import path "module:function"; `space` then names its parameters.
-        timeout, patience, sampler, pruner, seed, channels, mixed_precision, jit_compile,
-            workers, isolate, artifacts, keep_top, warm_start, force: as `tune start`'s options.
         layout: "auto", "competition", "folders" or "arrays" (how `data` is laid out).
         cache_dir: decoded images and staged arrays; None = `~/.cache/cnntune`.
         progress: draw the live view (in Jupyter too); False prints nothing.

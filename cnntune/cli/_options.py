@@ -130,5 +130,5 @@ format_option = click.option(
     type=click.Choice(["table", "json", "csv"]),
     default="table",
     show_default=True,
-    help="table for people; json or csv (stable keys, see README) for scripts.",
+    help="table for people; json or csv (stable keys, see docs/watching.md) for scripts.",
 )

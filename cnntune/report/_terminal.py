@@ -122,7 +122,7 @@ def _state(row: Any) -> str:
     if row.skipped:
         return "SKIPPED"
     if row.stale_seconds is not None:  # its worker is probably dead: the next worker fails and retries it
-        return f"STALE {row.stale_seconds / 60:.0f} min"  # RUNNING, no heartbeat for that long (README)
+        return f"STALE {row.stale_seconds / 60:.0f} min"  # RUNNING, no heartbeat for that long (docs: storage.md)
     if row.final_fit_of is not None:
         return f"{row.state} final of #{row.final_fit_of}"
     return row.state

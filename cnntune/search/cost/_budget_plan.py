@@ -15,7 +15,7 @@ from cnntune.errors import SearchError
 DEFAULT_TRIAL_SHARE = 0.25  # a trial may take at most this share of the budget (the issue's planning rule)
 # The end of the budget trains the best configuration found once more, its schedule sized to this
 # share: on 2 CPU cores at 100x100 the search's trials stop improving on the recipes long before the
-# hour ends, and the accuracy left on the table is epochs of the best net (README, "Final fit").
+# hour ends, and the accuracy left on the table is epochs of the best net (docs/benchmarks.md).
 DEFAULT_FINAL_SHARE = 0.3
 MAX_FINAL_SHARE = 0.9  # the search phase keeps a tenth, enough for its recipes to run at all
 # Where the final fit starts: from the best trial's kept weights (its search epochs are not thrown
@@ -30,7 +30,7 @@ class DeadlineReached(Exception):
 
 def kept_export_reserve(seconds: float) -> float:
     """What exporting a kept model may take: loading it, the validation split, the SavedModel and its
-    check (measured: 2–5 s on the tiny sets, see the README for the competition's figure), with room."""
+    check (measured: 2–5 s on the tiny sets, see docs/benchmarks.md for the competition's figure), with room."""
     return max(30.0, 0.01 * seconds)
 
 

@@ -37,7 +37,7 @@ from cnntune.storage.trial_record import FAIL_REASON, FINAL_FIT, OUT_OF_TIME, SK
 MIN_FINAL_SECONDS = 1.0
 # What a final fit of a plateau configuration trains with instead: the plateau schedule's cuts
 # come from validation stalls and its early stopping ends it wherever they fall, not at the end
-# of the time it was given (README, "Schedules").
+# of the time it was given (docs/benchmarks.md, "Schedules").
 FINAL_SCHEDULE = "linear"
 
 

@@ -11,7 +11,7 @@ whole study: pruned trials rank by the epoch they reached and their value
 there, as BOHB pools observations across brackets.
 With the first rung below and best-so-far reports, bench/search_efficiency.py
 measured it 0.015 ahead of the plain pruner on the mean best of 5 seeds (within
-the bench's noise): see the README's "Search efficiency".
+the bench's noise): see docs/benchmarks.md, "Search efficiency".
 """
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ RECIPES: dict[str, dict[str, Any]] = {
         "convs_per_block": 1,
         "block_type": "plain",
         "stem": "none",
-        # linear to 0 over its allotted epochs: the default schedule, and the oracle's (README);
+        # linear to 0 over its allotted epochs: the default schedule, and the oracle's (docs/benchmarks.md);
         # the plateau it was found with halved the rate twice in a 10-epoch allotment, never reaching 0
         "lr_schedule": "linear",
         "cutmix_p": 0.0,

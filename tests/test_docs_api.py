@@ -1,4 +1,5 @@
-"""The README's Python API snippets, run as written on tiny data: arrays, class folders, a model of one's own."""
+"""The Python API page's snippets (docs/api.md), run as written on tiny data: arrays, class folders, a model
+of one's own; and the README's notebook snippet."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from support.tiny_spaces import TINY_MODELS
 
 pytestmark = pytest.mark.slow
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+API_PAGE = ROOT / "docs" / "api.md"
+README = ROOT / "README.md"
 
 
-def _code_after(heading: str, language: str, index: int = 0) -> str:
-    text = README.read_text(encoding="utf-8")
+def _code_after(heading: str, language: str, index: int = 0, page: Path = API_PAGE) -> str:
+    text = page.read_text(encoding="utf-8")
     start = text.index(heading)
     return re.findall(rf"```{language}\n(.*?)```", text[start:], flags=re.S)[index]
 
@@ -33,9 +36,9 @@ def test_readme_python_api_snippet_searches_arrays_and_class_folders(tiny_data, 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "my-space.toml").write_text(TINY_MODELS)
     write_flowers(tmp_path / "flowers", load_dataset(tiny_data))
-    code = _small(_code_after("## Python API (notebooks)", "python")).replace('"demo-data"', repr(str(tiny_data)))
+    code = _small(_code_after("# Python API (notebooks)", "python")).replace('"demo-data"', repr(str(tiny_data)))
     scope: dict = {}
-    exec(compile(code, "README.md", "exec"), scope)  # noqa: S102 - the README's own code
+    exec(compile(code, "api.md", "exec"), scope)  # noqa: S102 - the page's own code
 
     result, flowers, new = scope["result"], scope["flowers"], scope["new"]
     finals = [t for t in result.study.trials if t.user_attrs.get("final_fit")]
@@ -54,7 +57,7 @@ def test_readme_own_model_snippet_is_searched_over_its_own_parameters_and_export
     import cnntune
 
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "my_models.py").write_text(_code_after("### Your own model", "python"))
+    (tmp_path / "my_models.py").write_text(_code_after("## Your own model", "python"))
     space = tmp_path / "my-space.toml"
     space.write_text(
         '[params.blocks]\nkind = "int"\nlow = 1\nhigh = 2\n\n'
@@ -87,3 +90,17 @@ def test_readme_own_model_snippet_is_searched_over_its_own_parameters_and_export
         assert len(convs) == result.best_params["blocks"]
     finally:
         sys.modules.pop("my_models", None)
+
+
+def test_readme_notebook_snippet_searches_exports_and_predicts(tiny_data, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code = _code_after("## In a notebook", "python", page=README)
+    assert 'budget="30m"' in code  # the README's hour-scale budget, shrunk to one tiny trial here
+    code = code.replace('"deepfake-data"', repr(str(tiny_data))).replace('budget="30m"', "trials=1, max_epochs=1")
+    scope: dict = {}
+    exec(compile(code, "README.md", "exec"), scope)  # noqa: S102 - the README's own code
+
+    result = scope["result"]
+    assert result.best_value is not None and (tmp_path / "deepfake.db").is_file()
+    assert (tmp_path / "best-model" / "saved_model" / "saved_model.pb").is_file()
+    assert scope["labels"].shape == (16,)

@@ -1,4 +1,4 @@
-"""The README's snippet for calling an exported SavedModel without cnntune, run as written."""
+"""The export page's snippet for calling an exported SavedModel without cnntune (docs/export.md), run as written."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+EXPORT_PAGE = Path(__file__).resolve().parents[2] / "docs" / "export.md"
 
 
 def _snippet() -> str:
-    text = README.read_text(encoding="utf-8")
+    text = EXPORT_PAGE.read_text(encoding="utf-8")
     start = text.index("**Calling the SavedModel without cnntune**")
     (code,) = re.findall(r"```python\n(.*?)```", text[start:], flags=re.S)[:1]
     return code
@@ -27,7 +27,7 @@ def test_readme_savedmodel_snippet_runs_and_its_rest_body_is_what_the_signature_
     monkeypatch.chdir(kept_export.out.parent)
     code = _snippet().replace("best-model", kept_export.out.name)
     scope: dict = {}
-    exec(compile(code, "README.md", "exec"), scope)  # noqa: S102 - the README's own code
+    exec(compile(code, "export.md", "exec"), scope)  # noqa: S102 - the page's own code
 
     probs, labels = scope["probs"], scope["labels"]
     assert probs.shape == (4, 3) and labels.tolist() == probs.argmax(1).tolist()
