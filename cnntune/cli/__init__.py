@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from cnntune.cli import _data, _export, _report, _search, _space, _studies  # noqa: F401  (they add their commands)
+from cnntune.cli import _data, _export, _report, _search, _space, _studies, _worker  # noqa: F401  (they add their commands)
 from cnntune.cli._group import cli, one_line
 
 __all__ = ["cli", "main", "one_line"]

@@ -5,6 +5,8 @@ the validation split read, seconds on a CPU. `retrain=True` trains the best
 trial again (`_retrain`: seeds, train+validation). Either way the order is
 cheapest failure first: options, `--out`, the study and its best trial, the
 models and data; the folder appears at `--out` complete, or not at all.
+Kept in one module (~340 lines) because its steps are one sequence a reader
+follows top to bottom; what each step needs lives in its own module.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from cnntune.data import Dataset, Split, load_dataset
-from cnntune.errors import DataError, ExportError, StorageError
+from cnntune.data import Split
+from cnntune.errors import ExportError, StorageError
 from cnntune.export._folder import check_out, staged_folder
 from cnntune.export._kept import check_values, kept_members, load_validation, model_channels
 from cnntune.export._manifest import versions, write_manifest
@@ -32,6 +34,7 @@ from cnntune.export._retrain import (
 from cnntune.export._savedmodel import INPUT_NAME, SAVEDMODEL_DIR, SIGNATURE, check_reload, export_savedmodel
 from cnntune.export._scores import ValidationScores, score_members, validation_record
 from cnntune.export._selection import AUTO, Selection, select_combination
+from cnntune.export._study_data import data_folder, study_data
 from cnntune.export._wrapper import TTA_MODES, build_export_model, exported_probabilities, member_probabilities
 from cnntune.model import HParams
 from cnntune.model.training import needs_cnntune, save_for_inference
@@ -171,7 +174,7 @@ def _kept(
 ) -> _Source:
     members = kept_members(study, metadata, top=top, workdir=workdir, storage_url=storage_url)
     printer(f"loaded {len(members)} kept model(s): " + ", ".join(f"trial #{m.trial}" for m in members))
-    folder = _data_folder(study.study_name, metadata, data_dir)
+    folder = data_folder(study.study_name, metadata, data_dir)
     num_classes = int(members[0].model.output_shape[-1])
     validation = load_validation(folder, members[0].model, metadata, num_classes)
     return _Source(
@@ -190,7 +193,7 @@ def _retrained(
     fit_on: str,
     printer: Printer,
 ) -> _Source:
-    dataset = _study_data(study_name, metadata, data_dir, cache_dir)
+    dataset = study_data(study_name, metadata, data_dir, cache_dir)
     plan = plan_retrain(
         trial,
         metadata.settings,
@@ -291,31 +294,6 @@ def _best_trial(study: Any) -> Any:
             f"study {study.study_name!r} has no completed trial to export; run `tune start` or `tune worker` first"
         )
     return best
-
-
-def _data_folder(study_name: str, metadata: Any, data_dir: Path | None) -> Path:
-    source = "--data" if data_dir is not None else f"the data folder study {study_name!r} recorded; pass --data"
-    folder = Path(data_dir) if data_dir is not None else Path(metadata.data_dir) if metadata.data_dir else None
-    if folder is None:
-        raise DataError(f"study {study_name!r} records no data folder; pass --data")
-    if not folder.is_dir():
-        raise DataError(f"{folder}: data folder does not exist ({source})")
-    return folder
-
-
-def _study_data(study_name: str, metadata: Any, data_dir: Path | None, cache_dir: Path | None) -> Dataset:
-    """The study's data set, loaded with its channels setting and checked against its fingerprint."""
-    folder = _data_folder(study_name, metadata, data_dir)
-    settings = metadata.settings
-    dataset = load_dataset(
-        folder, layout=settings.get("layout", "auto"), channels=settings.get("channels", "auto"), cache_dir=cache_dir
-    )
-    if dataset.fingerprint != metadata.data_fingerprint:
-        raise DataError(
-            f"{folder}: not the data study {study_name!r} was run on (fingerprint {dataset.fingerprint[:12]}, "
-            f"the study's {metadata.data_fingerprint[:12]}); pass --data with the study's data"
-        )
-    return dataset
 
 
 def _record(

@@ -1,8 +1,10 @@
 """Running the search: what to try, what a trial costs, the study runner, the KerasTuner engine."""
 
 from cnntune.search._request import DEFAULT_TRIALS, SearchRequest
-from cnntune.search._runner import SearchSummary, run_search, run_worker, summarize_study
+from cnntune.search._runner import run_search
 from cnntune.search._settings import ENGINES, KT_ALGORITHMS, PRUNERS, SAMPLERS, SearchSettings, record_settings
+from cnntune.search._summary import SearchSummary, summarize_study
+from cnntune.search._worker import run_worker
 from cnntune.search.cost import (
     DEFAULT_FINAL_FROM,
     DEFAULT_FINAL_SHARE,

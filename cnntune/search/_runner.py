@@ -7,14 +7,13 @@ after a crash or Ctrl-C resumes and stops at N.
 
 from __future__ import annotations
 
-import dataclasses
-import os
 from pathlib import Path
 from typing import Any
 
 from cnntune.errors import SearchError
 from cnntune.model import TrainingSettings
-from cnntune.search._request import SearchRequest, check_timeout
+from cnntune.search._request import SearchRequest
+from cnntune.search._summary import SearchSummary, summarize_study
 from cnntune.search.cost import (
     BudgetPlan,
 )
@@ -26,50 +25,22 @@ from cnntune.search.running import (
     WorkerJob,
     check_logging,
     check_space_file,
-    join_study,
     make_objective,
     open_study,
     open_tracking_store,
-    recorded_metadata,
     run_final_fit,
     run_trials,
     run_worker_processes,
 )
 from cnntune.storage import (
-    MODEL_ARTIFACT,
-    HeartbeatSettings,
-    best_trial_or_none,
-    check_same_data,
     check_writable,
     default_artifacts,
     mask_url,
     open_storage,
-    read_metadata,
-    read_target,
     resolve_artifacts,
     write_target,
 )
-from cnntune.storage.trial_record import SKIPPED, count_finished
-
-
-@dataclasses.dataclass(frozen=True)
-class SearchSummary:
-    """Where the study stands when the run ends."""
-
-    study_name: str
-    storage: str  # masked
-    data_dir: Path
-    target: int
-    complete: int
-    pruned: int  # trained, then cut by the pruner
-    failed: int
-    skipped: int  # never trained: too costly for the budget (PRUNED in the store)
-    best_number: int | None
-    best_value: float | None
-    best_params: dict[str, Any]
-    ran_here: int  # trials this run started
-    keeps_models: bool = False  # the study keeps its best trials' models
-    best_kept: bool = False  # the best trial's model is kept: its export needs no retraining
+from cnntune.storage.trial_record import count_finished
 
 
 def run_search(request: SearchRequest, *, reporter: Reporter | None = None) -> SearchSummary:
@@ -158,7 +129,7 @@ def run_search(request: SearchRequest, *, reporter: Reporter | None = None) -> S
                 timeout=r.timeout,
             )
         elif r.workers == 1:
-            ran = _run_here(opened, dataset, job, reporter)
+            ran = run_trials_here(opened, dataset, job, reporter)
         else:
             ran = run_worker_processes(opened.study, job, r.workers, reporter, opened.training.max_epochs)
     finally:
@@ -191,63 +162,8 @@ def _data_and_name(request: SearchRequest) -> tuple[Path, str]:
     return data_dir, study_name or data_dir.resolve().name
 
 
-def run_worker(
-    *,
-    storage_url: str,
-    study_name: str,
-    data_dir: Path | None,
-    cache_dir: Path,
-    trials: int | None = None,
-    timeout: float | None = None,
-    heartbeat: HeartbeatSettings = HeartbeatSettings(),
-    isolate: bool = False,
-    reporter: Reporter | None = None,
-    calibrate: bool = True,
-    tensorboard: str | Path | None = None,
-    mlflow: str | None = None,
-) -> SearchSummary:
-    """Joins an existing study from any machine and runs its trials until its target.
-
-    The space and settings come from the study; the data must have the study's
-    fingerprint (the recorded data folder is used when `data_dir` is None). With
-    `calibrate`, trials are priced as `run_search` prices them (no budget here:
-    `--timeout` bounds a joining worker). `tensorboard` and `mlflow` are this worker's own,
-    as in `run_search`.
-    """
-    from cnntune.data import load_dataset
-
-    check_timeout(timeout)
-    log_to = check_logging(tensorboard=tensorboard, mlflow=mlflow)
-    reporter = reporter or SilentReporter()
-    storage = open_storage(storage_url, heartbeat, must_exist=True)  # a mistyped path must not become a store
-    opened = join_study(storage, study_name, sampler_seed_offset=_worker_seed_offset())
-    if opened.training.model_function is not None:  # this machine must have the study's model function
-        from cnntune.model import import_model_function
-
-        import_model_function(opened.training.model_function)
-    recorded = recorded_metadata(opened.study)
-    data_dir = Path(data_dir) if data_dir is not None else Path(recorded.data_dir)
-    dataset = load_dataset(
-        data_dir, layout=opened.training.layout, channels=opened.training.channels, cache_dir=cache_dir
-    )
-    check_same_data(study_name, recorded, dataset.fingerprint, remedy="pass --data with the study's data")
-    target = trials or read_target(opened.study)
-    if target is None:
-        raise SearchError(f"study {study_name!r} has no recorded --trials target; pass --trials")
-    plan = BudgetPlan(None, calibrate=calibrate)
-    open_tracking_store(log_to)
-    job = WorkerJob(
-        storage_url, study_name, str(data_dir), str(cache_dir), target, timeout, heartbeat, isolate, plan, log_to
-    )
-    reporter.search_started(study_name, target, count_finished(opened.study), mask_url(storage_url))
-    try:
-        ran = _run_here(opened, dataset, job, reporter)
-    finally:
-        reporter.search_ended()
-    return summarize_study(opened.study, data_dir=data_dir, storage_url=storage_url, target=target, ran_here=ran)
-
-
-def _run_here(opened: OpenStudy, dataset: Any, job: WorkerJob, reporter: Reporter) -> int:
+def run_trials_here(opened: OpenStudy, dataset: Any, job: WorkerJob, reporter: Reporter) -> int:
+    """Trials in this process until the target or deadline, then this run's final fit: trials run here."""
     from cnntune.search.running import make_keeper
 
     keeper = make_keeper(opened.study)
@@ -312,37 +228,3 @@ def _keeps_models(models: ModelStore) -> bool:
     """Whether this run's trials will keep their models (a resumed study's own store is not known yet)."""
     location = models.location if models.location is not None else models.default_location
     return bool(location) and (models.keep_top is None or models.keep_top > 0)
-
-
-def _worker_seed_offset() -> int:
-    """Workers joining from other machines must not replay one another's sampler draws."""
-
-    return 1 + int.from_bytes(os.urandom(2), "big")
-
-
-def summarize_study(study: Any, *, data_dir: Path, storage_url: str, target: int, ran_here: int) -> SearchSummary:
-    from optuna.trial import TrialState
-
-    trials = study.get_trials(deepcopy=False)
-
-    def count(state: TrialState) -> int:
-        return sum(t.state == state and not t.user_attrs.get(SKIPPED) for t in trials)
-
-    best = best_trial_or_none(study)
-    recorded = read_metadata(study)
-    return SearchSummary(
-        study_name=study.study_name,
-        storage=mask_url(storage_url),
-        data_dir=data_dir,
-        target=target,
-        complete=count(TrialState.COMPLETE),
-        pruned=count(TrialState.PRUNED),
-        failed=count(TrialState.FAIL),
-        skipped=sum(bool(t.user_attrs.get(SKIPPED)) for t in trials),
-        best_number=best.number if best else None,
-        best_value=best.value if best else None,
-        best_params=dict(best.params) if best else {},
-        ran_here=ran_here,
-        keeps_models=recorded is not None and bool(recorded.artifacts) and recorded.keep_top > 0,
-        best_kept=best is not None and bool(best.user_attrs.get(MODEL_ARTIFACT)),
-    )
