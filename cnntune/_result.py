@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from cnntune.errors import DataError, StorageError
 from cnntune.search import SearchSummary
+
+if TYPE_CHECKING:
+    import optuna
 
 PREDICT_BATCH = 256  # images per forward pass in `predict`: a few MB at 100x100, any device
 
@@ -116,7 +119,7 @@ class TuneResult:
             **retrain,
         )
 
-    def _best_trial(self, study: Any = None) -> Any:
+    def _best_trial(self, study: optuna.Study = None) -> Any:
         from cnntune.storage import best_trial_or_none
 
         return best_trial_or_none(study if study is not None else self.study)

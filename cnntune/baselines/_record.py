@@ -7,17 +7,20 @@ malformed record is ignored by the report rather than breaking it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnntune._version import __version__
 from cnntune.baselines._run import BaselineResult, BaselineScore
 from cnntune.errors import StorageError
 from cnntune.storage import read_metadata
 
+if TYPE_CHECKING:
+    import optuna
+
 BASELINES_ATTR = "cnntune:baselines"
 
 
-def record_baselines(study: Any, result: BaselineResult) -> None:
+def record_baselines(study: optuna.Study, result: BaselineResult) -> None:
     """Store `result` in `study`'s user attrs (an Optuna study, e.g. from `load_existing_study`).
 
     Raises:

@@ -15,7 +15,7 @@ import dataclasses
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnntune.data import Split
 from cnntune.errors import ExportError, StorageError
@@ -39,6 +39,9 @@ from cnntune.export._wrapper import TTA_MODES, build_export_model, exported_prob
 from cnntune.model import HParams
 from cnntune.model.training import needs_cnntune, save_for_inference
 from cnntune.storage import best_trial_or_none, load_existing_study, mask_url, read_metadata
+
+if TYPE_CHECKING:
+    import optuna
 
 KEPT, RETRAINED = "kept", "retrained"
 # The reload check runs the written SavedModel on this many validation images: enough to catch an
@@ -164,7 +167,7 @@ def _check_options(*, retrain: bool, top: int | None, epochs: int | None, seeds:
 
 
 def _kept(
-    study: Any,
+    study: optuna.Study,
     metadata: Any,
     data_dir: Path | None,
     top: int | None,
@@ -287,7 +290,7 @@ def _write(
     )
 
 
-def _best_trial(study: Any) -> Any:
+def _best_trial(study: optuna.Study) -> Any:
     best = best_trial_or_none(study)
     if best is None:
         raise ExportError(

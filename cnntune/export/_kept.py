@@ -10,7 +10,7 @@ export runs where the training images are absent.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,12 +22,15 @@ from cnntune.model.training import load_for_inference
 from cnntune.storage import MODEL_ARTIFACT, StudyMetadata, default_artifacts, kept_trials, open_artifact_store
 from cnntune.storage.trial_record import BEST_EPOCH, EPOCHS_RUN, MODEL_NOT_KEPT
 
+if TYPE_CHECKING:
+    import optuna
+
 VALUE_TOLERANCE = 1e-4  # |kept model's validation accuracy - its trial's value|
 RETRAIN_HINT = "pass --retrain to train it again"
 
 
 def kept_members(
-    study: Any, metadata: StudyMetadata, *, top: int | None, workdir: Path, storage_url: str = ""
+    study: optuna.Study, metadata: StudyMetadata, *, top: int | None, workdir: Path, storage_url: str = ""
 ) -> list[Member]:
     """The `top` best trials' kept models (None: every kept one), best first, loaded from the study's store.
 
@@ -57,7 +60,7 @@ def kept_members(
     return [_member(store, trial, k, workdir, location) for k, trial in enumerate(kept[:top])]
 
 
-def load_best_model(study: Any, storage_url: str) -> Any:
+def load_best_model(study: optuna.Study, storage_url: str) -> Any:
     """The best trial's kept model, loaded for inference (the Python API's `best_model()`).
 
     Raises:

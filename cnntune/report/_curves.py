@@ -11,10 +11,13 @@ groups lines by state (click a state to hide all its trials, both curves).
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cnntune.storage import best_trial_or_none
 from cnntune.storage.trial_record import HISTORY
+
+if TYPE_CHECKING:
+    import optuna
 
 # state -> (colour, width, opacity); the best trial is drawn over them all. The dash
 # is kept for the series: solid validation, dashed training.
@@ -41,7 +44,7 @@ class TrialCurve(NamedTuple):
     is_best: bool
 
 
-def learning_curves(study: Any) -> list[TrialCurve]:
+def learning_curves(study: optuna.Study) -> list[TrialCurve]:
     """Per-epoch val_accuracy (with val_loss, accuracy, loss) of every trial that reported one, by trial number.
 
     The intermediate values give the epochs (a continued KerasTuner trial starts

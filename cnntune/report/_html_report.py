@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnntune._version import __version__
 from cnntune.baselines import BaselineResult
@@ -20,6 +20,9 @@ from cnntune.report import _curves, _importance, _parallel, _sections
 from cnntune.report._page import Section, check_out, drawn, esc, figure_html, note, render_page, table, write_atomically
 from cnntune.report._validation import Validation, confusion_figure, per_class_figure, read_validation
 from cnntune.storage import load_existing_study, mask_url
+
+if TYPE_CHECKING:
+    import optuna
 
 # Section ids double as anchors in the page and as markers tests look for.
 SECTION_IDS = ("summary", "history", "learning-curves", "importance", "parallel", "slice", "validation")
@@ -68,7 +71,7 @@ def write_report(storage_url: str, study_name: str | None, out: Path, model_dir:
     return out
 
 
-def render_report(study: Any, *, storage_shown: str = "", validation: Validation | None = None) -> str:
+def render_report(study: optuna.Study, *, storage_shown: str = "", validation: Validation | None = None) -> str:
     """The whole HTML page of `study` (and of an exported model's validation, if given)."""
     import optuna
     from plotly.offline import get_plotlyjs
@@ -88,7 +91,7 @@ def render_report(study: Any, *, storage_shown: str = "", validation: Validation
     return render_page(f"cnntune report: {study.study_name}", meta, sections, get_plotlyjs(), extra_css=_CSS)
 
 
-def study_sections(study: Any) -> list[Section]:
+def study_sections(study: optuna.Study) -> list[Section]:
     """Summary, history, learning curves, importance, parallel coordinates, slices."""
     summary = _sections.summary(study)
     has_complete = summary.counts["COMPLETE"] > 0

@@ -10,7 +10,10 @@ on few trials, and the page says what "few" means.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    import optuna
 
 MIN_TRIALS_FOR_IMPORTANCE = 4  # fewer completed trials give importances that are noise
 FEW_SHARE = 0.5  # a parameter active in fewer than this share of the completed trials rests on few trials
@@ -35,7 +38,7 @@ def rests_on_few(active: int, completed: int) -> bool:
     return active < FEW_SHARE * completed or active < MIN_TRIALS_FOR_IMPORTANCE
 
 
-def importance(study: Any) -> Importance:
+def importance(study: optuna.Study) -> Importance:
     """Parameter importances and their trial counts, or the note saying why they are left out."""
     import optuna
     from optuna.trial import TrialState

@@ -11,7 +11,10 @@ the parameter really took.
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    import optuna
 
 # Plasma from its middle (0.6, salmon) to its dark end (0, deep blue): every colour
 # keeps at least 3:1 contrast on white (WCAG's floor for graphics); best trials darkest.
@@ -46,7 +49,7 @@ def colour_scale() -> list[list[Any]]:
     return [[k / (len(colours) - 1), c] for k, c in enumerate(colours)]
 
 
-def parallel_coordinates(study: Any, knobs: list[str], target_name: str = "val_accuracy") -> Parallel:
+def parallel_coordinates(study: optuna.Study, knobs: list[str], target_name: str = "val_accuracy") -> Parallel:
     """The axes of the completed trials with a finite value: `target_name`, then each of `knobs`."""
     from optuna.study import StudyDirection
     from optuna.trial import TrialState

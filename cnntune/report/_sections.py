@@ -10,7 +10,7 @@ of their own (`_importance`, `_parallel`).
 from __future__ import annotations
 
 import statistics
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cnntune.baselines import BaselineResult, read_baselines
 from cnntune.storage import best_trial_or_none, read_metadata
@@ -27,6 +27,9 @@ from cnntune.storage.trial_record import (
     FinalFitRecord,
     estimate_error,
 )
+
+if TYPE_CHECKING:
+    import optuna
 
 KNOBS = ("depth", "base_width", "learning_rate", "cutout_p", "cutmix_p")  # the knobs worth a plot each
 STATES = ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING")
@@ -54,7 +57,7 @@ class Timing(NamedTuple):
     skipped: int  # trials never trained: too costly, or no time left
 
 
-def timing(study: Any) -> Timing:
+def timing(study: optuna.Study) -> Timing:
     """The estimate-vs-measurement figures of a study's priced trials (`--budget` studies and every priced one)."""
     priced = measured = within = skipped = 0
     errors = []
@@ -86,7 +89,7 @@ class FinalFit(NamedTuple):
     started_from: str | None = None  # "weights of trial N", "scratch" (and why)
 
 
-def final_fits(study: Any) -> list[FinalFit]:
+def final_fits(study: optuna.Study) -> list[FinalFit]:
     """Every final fit of the study (one per budgeted run that reached it), oldest first."""
     trials = study.get_trials(deepcopy=False)
     by_number = {t.number: t for t in trials}
@@ -125,7 +128,7 @@ class Summary(NamedTuple):
     final_fits: tuple[FinalFit, ...] = ()  # the budget's final fits, oldest first
 
 
-def summary(study: Any) -> Summary:
+def summary(study: optuna.Study) -> Summary:
     """Counts by state, the best trial with its epochs and time, total compute time."""
     trials = study.get_trials(deepcopy=False)
     counts = dict.fromkeys(STATES, 0)
@@ -151,7 +154,7 @@ def summary(study: Any) -> Summary:
     )
 
 
-def _best_trial(study: Any) -> BestTrial | None:
+def _best_trial(study: optuna.Study) -> BestTrial | None:
     best = best_trial_or_none(study)
     if best is None:
         return None
@@ -169,7 +172,7 @@ def _best_trial(study: Any) -> BestTrial | None:
     )
 
 
-def knobs_present(study: Any) -> list[str]:
+def knobs_present(study: optuna.Study) -> list[str]:
     """The main knobs (`KNOBS`) that completed trials actually sampled, in `KNOBS` order."""
     from optuna.trial import TrialState
 
@@ -179,7 +182,7 @@ def knobs_present(study: Any) -> list[str]:
     return [k for k in KNOBS if k in seen]
 
 
-def history_figure(study: Any) -> Any:
+def history_figure(study: optuna.Study) -> Any:
     """Every completed trial's value with the best-so-far line (optuna's plot)."""
     from optuna.visualization import plot_optimization_history
 
@@ -187,7 +190,7 @@ def history_figure(study: Any) -> Any:
     return fig.update_layout(title="Optimization history: val_accuracy per trial, best so far")
 
 
-def slice_figure(study: Any, knobs: list[str]) -> Any:
+def slice_figure(study: optuna.Study, knobs: list[str]) -> Any:
     from optuna.visualization import plot_slice
 
     fig = plot_slice(study, params=knobs, target_name="val_accuracy")

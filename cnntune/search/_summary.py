@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnntune.storage import (
     MODEL_ARTIFACT,
@@ -13,6 +13,9 @@ from cnntune.storage import (
     read_metadata,
 )
 from cnntune.storage.trial_record import SKIPPED
+
+if TYPE_CHECKING:
+    import optuna
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,7 +38,9 @@ class SearchSummary:
     best_kept: bool = False  # the best trial's model is kept: its export needs no retraining
 
 
-def summarize_study(study: Any, *, data_dir: Path, storage_url: str, target: int, ran_here: int) -> SearchSummary:
+def summarize_study(
+    study: optuna.Study, *, data_dir: Path, storage_url: str, target: int, ran_here: int
+) -> SearchSummary:
     from optuna.trial import TrialState
 
     trials = study.get_trials(deepcopy=False)

@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnntune.errors import StorageError
+
+if TYPE_CHECKING:
+    import optuna
 
 MODEL_ARTIFACT = "model_artifact"  # trial user attr: the artifact id of its kept model
 DEFAULT_KEEP_TOP = 5  # the models an ensemble of the best trials needs, at a few MB each
@@ -96,7 +99,7 @@ def open_artifact_store(location: str, *, create: bool = False) -> Any:
     return optuna.artifacts.FileSystemArtifactStore(folder)
 
 
-def kept_trials(study: Any, keep_top: int, trials: list[Any] | None = None) -> list[Any]:
+def kept_trials(study: optuna.Study, keep_top: int, trials: list[Any] | None = None) -> list[Any]:
     """The trials whose models the store keeps: the best `keep_top` COMPLETE ones that uploaded one.
 
     Best first; a tie goes to the earlier trial. `trials`: the study's COMPLETE trials, if
@@ -111,7 +114,7 @@ def kept_trials(study: Any, keep_top: int, trials: list[Any] | None = None) -> l
     return done[:keep_top]
 
 
-def evict_models(study: Any, store: Any, keep_top: int) -> list[int]:
+def evict_models(study: optuna.Study, store: Any, keep_top: int) -> list[int]:
     """Removes the models of COMPLETE trials outside the best `keep_top`; returns their trial numbers.
 
     Idempotent (a model already gone is skipped), so every worker may run it
@@ -135,7 +138,7 @@ def evict_models(study: Any, store: Any, keep_top: int) -> list[int]:
     return removed
 
 
-def study_artifact_ids(study: Any, storage: Any) -> list[str]:
+def study_artifact_ids(study: optuna.Study, storage: Any) -> list[str]:
     """Every artifact id the study's trials uploaded (kept or not), for delete and copy."""
     import optuna
 

@@ -8,10 +8,13 @@ the version that created it.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnntune.errors import StorageError
 from cnntune.storage._artifacts import DEFAULT_KEEP_TOP
+
+if TYPE_CHECKING:
+    import optuna
 
 PREFIX = "cnntune:"
 
@@ -30,18 +33,18 @@ class StudyMetadata:
     class_names: list[str] = dataclasses.field(default_factory=list)  # class folders' names; [] = int labels
 
 
-def write_metadata(study: Any, metadata: StudyMetadata) -> None:
+def write_metadata(study: optuna.Study, metadata: StudyMetadata) -> None:
     for key, value in dataclasses.asdict(metadata).items():
         study.set_user_attr(PREFIX + key, value)
 
 
-def write_model_store(study: Any, artifacts: str, keep_top: int) -> None:
+def write_model_store(study: optuna.Study, artifacts: str, keep_top: int) -> None:
     """Only where the study keeps its models, for a study recorded before models were kept."""
     study.set_user_attr(PREFIX + "artifacts", artifacts)
     study.set_user_attr(PREFIX + "keep_top", int(keep_top))
 
 
-def read_metadata(study: Any) -> StudyMetadata | None:
+def read_metadata(study: optuna.Study) -> StudyMetadata | None:
     """The recorded metadata, or None for a study cnntune did not create."""
     attrs = study.user_attrs
     if PREFIX + "data_fingerprint" not in attrs:
@@ -65,10 +68,10 @@ def check_same_data(
         )
 
 
-def write_target(study: Any, trials: int) -> None:
+def write_target(study: optuna.Study, trials: int) -> None:
     """The finished-trial target of the last `tune start`, which `tune worker` works towards."""
     study.set_user_attr(PREFIX + "target_trials", int(trials))
 
 
-def read_target(study: Any) -> int | None:
+def read_target(study: optuna.Study) -> int | None:
     return study.user_attrs.get(PREFIX + "target_trials")

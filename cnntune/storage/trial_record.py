@@ -11,7 +11,10 @@ A stored study keeps the spelling, so a key's text never changes once written.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import optuna
 
 __all__ = [
     "ALLOTTED_EPOCHS",
@@ -148,7 +151,7 @@ def counts_toward_target(trial: Any) -> bool:
     return trial.state == TrialState.PRUNED and not trial.user_attrs.get(SKIPPED)
 
 
-def count_finished(study: Any) -> int:
+def count_finished(study: optuna.Study) -> int:
     """Finished trials toward the study's --trials target (skipped, too-costly ones excluded)."""
     return sum(counts_toward_target(t) for t in study.get_trials(deepcopy=False))
 

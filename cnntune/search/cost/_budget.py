@@ -167,7 +167,7 @@ class TrialPricer:
         return measured
 
 
-def make_pricer(dataset: Any, training: Any, plan: BudgetPlan, cache_dir: Path, study: Any = None) -> Any:
+def make_pricer(dataset: Any, training: Any, plan: BudgetPlan, cache_dir: Path, study: optuna.Study = None) -> Any:
     """The trial pricer of this process, or None.
 
     It starts from the device's calibration (cached per threads) refitted with
@@ -234,7 +234,7 @@ def recipe_pricing(dataset: Any, training: Any, plan: BudgetPlan, cache_dir: Pat
     return fits
 
 
-def recorded_observations(study: Any, n_train: int, n_val: int) -> list[Any]:
+def recorded_observations(study: optuna.Study, n_train: int, n_val: int) -> list[Any]:
     """The study's trials' measured steady epochs, as observations for the time model."""
     from cnntune.search.cost._time_model import EpochObservation
 

@@ -19,15 +19,18 @@ import re
 import shutil
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnntune.errors import SearchError
+
+if TYPE_CHECKING:
+    import optuna
 
 STUDY_ATTR = "cnntune:keras_tuner_project"
 MARKER = "cnntune-study.json"
 
 
-def project_folder(study: Any, cache_dir: Path, space: dict[str, Any]) -> Path:
+def project_folder(study: optuna.Study, cache_dir: Path, space: dict[str, Any]) -> Path:
     """The study's KerasTuner folder for `space` (`Space.to_dict()`), checked to be the study's own."""
     folder = Path(cache_dir) / "keras-tuner" / re.sub(r"[^\w.-]", "_", study.study_name)
     project = study.user_attrs.get(STUDY_ATTR)

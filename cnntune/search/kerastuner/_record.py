@@ -17,9 +17,12 @@ import json
 import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnntune.storage.trial_record import COMPLETE, FAIL, FAIL_REASON
+
+if TYPE_CHECKING:
+    import optuna
 
 RECORD_FILE = "cnntune-record.json"
 ATTR = "keras_tuner"  # the Optuna trial's user attr: {"trial_id", "key", "algorithm", ...}
@@ -113,11 +116,11 @@ class TrialRecord:
         return trial
 
 
-def recorded_keys(study: Any) -> set[str]:
+def recorded_keys(study: optuna.Study) -> set[str]:
     return {(t.user_attrs.get(ATTR) or {}).get("key") for t in study.get_trials(deepcopy=False)} - {None}
 
 
-def add_record(study: Any, record: TrialRecord, distributions: dict[str, Any]) -> Any:
+def add_record(study: optuna.Study, record: TrialRecord, distributions: dict[str, Any]) -> Any:
     """Adds `record` to the study and returns the stored trial (with its number)."""
     study.add_trial(record.to_frozen_trial(distributions))
     trials = study.get_trials(deepcopy=False)
@@ -125,7 +128,7 @@ def add_record(study: Any, record: TrialRecord, distributions: dict[str, Any]) -
 
 
 def sync(
-    study: Any,
+    study: optuna.Study,
     ended_trial_ids: Iterable[str],
     record_path: Callable[[str], Path],
     distributions: dict[str, Any],

@@ -14,7 +14,7 @@ import datetime
 import io
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import keras_tuner
 from keras_tuner.engine.base_tuner import BaseTuner
@@ -28,6 +28,9 @@ from cnntune.search.running import MAX_FAILURES_IN_A_ROW, Reporter, interruption
 from cnntune.spaces import Space, define_hyperparameters, to_distributions
 from cnntune.storage import best_trial_or_none
 from cnntune.storage.trial_record import BEST_EPOCH, FAIL_REASON, count_finished, describe_failure
+
+if TYPE_CHECKING:
+    import optuna
 
 WEIGHTS_FILE = "cnntune.weights.h5"
 
@@ -62,7 +65,7 @@ class SpaceTuner(BaseTuner):
         self,
         oracle: Any,
         *,
-        study: Any,
+        study: optuna.Study,
         space: Space,
         dataset: Any,
         training: TrainingSettings,

@@ -26,12 +26,15 @@ time left", since `study.ask` would hand them out first.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnntune.interrupts import signals_deferred
 from cnntune.search.cost import Budget
 from cnntune.storage import MODEL_ARTIFACT, best_trial_or_none, study_lock
 from cnntune.storage.trial_record import FAIL_REASON, FINAL_FIT, OUT_OF_TIME, SKIPPED, FinalFitRecord
+
+if TYPE_CHECKING:
+    import optuna
 
 # A final fit needs time for a couple of epochs at least; below this the search keeps the budget.
 MIN_FINAL_SECONDS = 1.0
@@ -41,7 +44,9 @@ MIN_FINAL_SECONDS = 1.0
 FINAL_SCHEDULE = "linear"
 
 
-def claim_final_fit(study: Any, storage: Any, budget: Budget | None, asked: list[Any] | None = None) -> Any | None:
+def claim_final_fit(
+    study: optuna.Study, storage: Any, budget: Budget | None, asked: list[Any] | None = None
+) -> Any | None:
     """This run's final-fit trial, asked and RUNNING, or None (no budget or share, no best, taken, no time).
 
     Args:

@@ -16,11 +16,14 @@ from __future__ import annotations
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnntune.interrupts import raise_if_stop_requested
 from cnntune.storage import MODEL_ARTIFACT, evict_models, open_artifact_store, read_metadata
 from cnntune.storage.trial_record import MODEL_BYTES, MODEL_NOT_KEPT, MODEL_SAVE_SECONDS, describe_failure
+
+if TYPE_CHECKING:
+    import optuna
 
 
 class NoKeeper:
@@ -32,7 +35,7 @@ class NoKeeper:
     def keep(self, trial: Any, model: Any) -> dict[str, Any]:
         return {}
 
-    def evict(self, study: Any) -> list[int]:
+    def evict(self, study: optuna.Study) -> list[int]:
         return []
 
     def restore(self, model: Any, artifact: str) -> str | None:
@@ -103,7 +106,7 @@ class ModelKeeper:
             return describe_failure(exc)
         return None
 
-    def evict(self, study: Any) -> list[int]:
+    def evict(self, study: optuna.Study) -> list[int]:
         """Removes the models outside the best `keep_top`; returns those trials' numbers."""
         try:
             return evict_models(study, self.store, self.keep_top)
@@ -112,7 +115,7 @@ class ModelKeeper:
             return []
 
 
-def make_keeper(study: Any) -> ModelKeeper | NoKeeper:
+def make_keeper(study: optuna.Study) -> ModelKeeper | NoKeeper:
     """The keeper the study's metadata asks for (its model store and `keep_top`)."""
     recorded = read_metadata(study)
     if recorded is None or not recorded.artifacts or recorded.keep_top < 1:

@@ -17,9 +17,12 @@ import os
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnntune.errors import SearchError
+
+if TYPE_CHECKING:
+    import optuna
 
 MLFLOW_MISSING = "--mlflow needs MLflow: pip install 'cnntune[mlflow]'"
 # tf.summary.scalar, which Keras' callback writes through, raises without the tensorboard package,
@@ -120,7 +123,7 @@ class MlflowLogger:
             warnings.simplefilter("ignore", FutureWarning)
             self._callback = MLflowCallback(tracking_uri=tracking_uri, metric_name=METRIC_NAME)
 
-    def __call__(self, study: Any, trial: Any) -> None:
+    def __call__(self, study: optuna.Study, trial: Any) -> None:
         try:
             self._callback(study, trial)
         except Exception as exc:

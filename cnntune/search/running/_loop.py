@@ -25,7 +25,7 @@ import contextlib
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnntune.errors import CnnTuneError, SearchError, TrialFailed
 from cnntune.interrupts import interruption_reason, raise_if_stop_requested, signals_deferred
@@ -43,6 +43,9 @@ from cnntune.storage.trial_record import (
     describe_failure,
 )
 
+if TYPE_CHECKING:
+    import optuna
+
 WAIT_SECONDS = 2.0  # poll interval while the last trials run on other workers
 # The sampler drew the same too-costly configuration this often in a row: it has no other (a space
 # that fixes every parameter), and would spend the whole budget pricing it again.
@@ -50,7 +53,7 @@ SAME_TOO_COSTLY_LIMIT = 3
 
 
 def run_trials(
-    study: Any,
+    study: optuna.Study,
     storage: Any,
     objective: Callable[[Any], float],
     *,
@@ -118,7 +121,7 @@ def run_trials(
 
 
 def run_final_fit(
-    study: Any,
+    study: optuna.Study,
     storage: Any,
     objective: Callable[[Any], float],
     *,
@@ -146,7 +149,7 @@ def run_final_fit(
 
 
 def _finished(
-    study: Any,
+    study: optuna.Study,
     frozen: Any,
     reporter: Reporter,
     keeper: ModelKeeper | NoKeeper,
@@ -161,7 +164,7 @@ def _finished(
 
 
 def _fail_interrupted(
-    study: Any, trial: Any, exc: KeyboardInterrupt, reporter: Reporter, *, only_if_running: bool = False
+    study: optuna.Study, trial: Any, exc: KeyboardInterrupt, reporter: Reporter, *, only_if_running: bool = False
 ) -> None:
     """Marks an interrupted trial FAIL with its reason, and tells the reporter what the store holds.
 
@@ -174,7 +177,7 @@ def _fail_interrupted(
 
 
 def _mark_interrupted(
-    study: Any, trial: Any, exc: KeyboardInterrupt, reporter: Reporter, only_if_running: bool
+    study: optuna.Study, trial: Any, exc: KeyboardInterrupt, reporter: Reporter, only_if_running: bool
 ) -> None:
     from optuna.trial import TrialState
 
@@ -203,7 +206,7 @@ def _time_left(started: float, timeout: float | None, deadline: float | None) ->
 _DONE = object()
 
 
-def _claim(study: Any, storage: Any, target: int, asked: list[Any]) -> Any:
+def _claim(study: optuna.Study, storage: Any, target: int, asked: list[Any]) -> Any:
     """A new or re-queued trial to run (also put in `asked`), None to wait, or _DONE.
 
     A stop signal between `study.ask` and `asked` holding its trial would leave the trial
@@ -232,7 +235,9 @@ def _claim(study: Any, storage: Any, target: int, asked: list[Any]) -> Any:
         return None
 
 
-def _run_one(study: Any, storage: Any, trial: Any, objective: Callable[[Any], float], reporter: Reporter) -> Any:
+def _run_one(
+    study: optuna.Study, storage: Any, trial: Any, objective: Callable[[Any], float], reporter: Reporter
+) -> Any:
     """Runs the objective under the trial's heartbeat, tells the study how it ended, returns the FrozenTrial."""
     import optuna
     from optuna.storages._heartbeat import get_heartbeat_thread  # see the module docstring

@@ -12,7 +12,7 @@ import dataclasses
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnntune._version import __version__
 from cnntune.errors import SearchError, StorageError
@@ -29,6 +29,9 @@ from cnntune.storage import (
     write_metadata,
     write_model_store,
 )
+
+if TYPE_CHECKING:
+    import optuna
 
 # Settings that change what a trial's value means; the rest (device options) may differ.
 _RESUME_KEYS = ("max_epochs", "patience", "plateau_patience", "pruner", "channels")
@@ -53,7 +56,7 @@ class ModelStore:
 class OpenStudy:
     """A study ready to run trials, with the space and settings its trials use."""
 
-    study: Any
+    study: optuna.Study
     storage: Any
     space: Space
     settings: SearchSettings
@@ -124,7 +127,7 @@ def open_study(
 METRIC = "val_accuracy"  # the one objective value every trial reports
 
 
-def name_metric(study: Any) -> None:
+def name_metric(study: optuna.Study) -> None:
     """Names the objective, so optuna-dashboard labels its charts val_accuracy, not "Objective 0"."""
     import optuna
 
@@ -148,7 +151,7 @@ def join_study(storage: Any, name: str, *, sampler_seed_offset: int = 0) -> Open
     return OpenStudy(study, storage, space, settings, training)
 
 
-def recorded_metadata(study: Any) -> StudyMetadata:
+def recorded_metadata(study: optuna.Study) -> StudyMetadata:
     recorded = read_metadata(study)
     if recorded is None:
         raise StorageError(f"study {study.study_name!r} was not created by cnntune (no recorded data or space)")
@@ -204,7 +207,7 @@ def _check_same_models(name: str, recorded: StudyMetadata, models: ModelStore) -
 
 
 def _record(
-    study: Any,
+    study: optuna.Study,
     fingerprint: str,
     space: Space,
     settings: SearchSettings,

@@ -15,7 +15,7 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnntune.errors import CnnTuneError, SearchError
 from cnntune.interrupts import stop_signals
@@ -23,6 +23,9 @@ from cnntune.search.cost import BudgetPlan
 from cnntune.search.running._logging import NO_LOGGING, LoggingSettings
 from cnntune.search.running._reporter import Reporter, SilentReporter
 from cnntune.storage import HeartbeatSettings, best_trial_or_none
+
+if TYPE_CHECKING:
+    import optuna
 
 WATCH_SECONDS = 1.0
 
@@ -78,7 +81,7 @@ def make_objective(opened: Any, dataset: Any, job: WorkerJob, reporter: Reporter
     )
 
 
-def run_worker_processes(study: Any, job: WorkerJob, workers: int, reporter: Reporter, max_epochs: int) -> int:
+def run_worker_processes(study: optuna.Study, job: WorkerJob, workers: int, reporter: Reporter, max_epochs: int) -> int:
     """Starts `workers` processes on the study and reports trials until all have exited.
 
     Returns:
@@ -114,7 +117,7 @@ def run_worker_processes(study: Any, job: WorkerJob, workers: int, reporter: Rep
     return len(seen) - already
 
 
-def _report_new_trials(study: Any, seen: set[int], reporter: Reporter) -> None:
+def _report_new_trials(study: optuna.Study, seen: set[int], reporter: Reporter) -> None:
     from cnntune.storage.trial_record import count_finished
 
     new = [t for t in study.get_trials(deepcopy=False) if t.state.is_finished() and t.number not in seen]
@@ -127,7 +130,7 @@ def _report_new_trials(study: Any, seen: set[int], reporter: Reporter) -> None:
         reporter.trial_finished(trial, best, finished)
 
 
-def _running_progress(study: Any, max_epochs: int) -> list[tuple[int, int, int]]:
+def _running_progress(study: optuna.Study, max_epochs: int) -> list[tuple[int, int, int]]:
     from optuna.trial import TrialState
 
     from cnntune.storage.trial_record import ALLOTTED_EPOCHS

@@ -45,5 +45,5 @@ class StudyWideHyperband(optuna.pruners.BasePruner):
             min_resource=self.min_epochs, max_resource=max_epochs, reduction_factor=reduction_factor
         )
 
-    def prune(self, study: Any, trial: Any) -> bool:
+    def prune(self, study: optuna.Study, trial: Any) -> bool:
         return self._hyperband.prune(study, trial)

@@ -28,10 +28,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnntune.model import HParams
 from cnntune.spaces import Space
+
+if TYPE_CHECKING:
+    import optuna
 
 WARM_START_ATTR = "warm_start"  # study user attr: the recipes enqueued at creation
 RECIPE_ATTR = "recipe"  # trial user attr: the recipe an enqueued trial came from
@@ -177,7 +180,7 @@ def plan_recipes(space: Space, fits: Callable[[dict[str, Any]], bool] | None = N
     return planned
 
 
-def enqueue_recipes(study: Any, planned: list[tuple[str, dict, dict]]) -> list[str]:
+def enqueue_recipes(study: optuna.Study, planned: list[tuple[str, dict, dict]]) -> list[str]:
     """Enqueues the `plan_recipes` of a new study, records which, and returns their names."""
     for _, params, attrs in planned:
         study.enqueue_trial(params, user_attrs=attrs, skip_if_exists=True)
