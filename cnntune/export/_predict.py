@@ -9,12 +9,11 @@ named in the error. The CSV appears complete or not at all.
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from cnntune.atomic_files import replaced_atomically
 from cnntune.data import Split, load_image_folder, load_split
 from cnntune.errors import DataError, ExportError
 from cnntune.export._folder import check_parent, user_mode
@@ -106,17 +105,10 @@ def _write_csv(
     With `class_names` (class-per-folder data) the label column holds the class's name.
     """
     labels = np.argmax(probs, axis=1)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f, lineterminator="\n")  # Kaggle's own files end lines with \n
-            writer.writerow(["image_id", "label", *(f"p{k}" for k in range(probs.shape[1]) if proba)])
-            for image_id, label, row in zip(ids, labels, probs, strict=True):
-                extra = [f"{p:.6f}" for p in row] if proba else []
-                writer.writerow([image_id, int(label) if class_names is None else class_names[label], *extra])
-        os.chmod(tmp, user_mode(0o666))  # mkstemp makes it 0600
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with replaced_atomically(out, mode=user_mode(0o666), newline="") as file:
+        writer = csv.writer(file, lineterminator="\n")  # Kaggle's own files end lines with \n
+        writer.writerow(["image_id", "label", *(f"p{k}" for k in range(probs.shape[1]) if proba)])
+        for image_id, label, row in zip(ids, labels, probs, strict=True):
+            extra = [f"{p:.6f}" for p in row] if proba else []
+            writer.writerow([image_id, int(label) if class_names is None else class_names[label], *extra])
     return out

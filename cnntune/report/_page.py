@@ -11,12 +11,11 @@ a failure never leaves half a page.
 from __future__ import annotations
 
 import html
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from cnntune.atomic_files import replaced_atomically
 from cnntune.errors import ReportError
 
 # The rules both pages share; each report adds its own through `extra_css`.
@@ -111,17 +110,8 @@ def check_out(out: Path) -> None:
 def write_atomically(out: Path, text: str) -> None:
     """Writes `text` to `out` through a temporary file beside it, renamed into place."""
     try:
-        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+        # 0644: a private temporary file's 0600 would hide the report from a web server or a colleague
+        with replaced_atomically(out, mode=0o644) as file:
+            file.write(text)
     except OSError as exc:
-        raise ReportError(f"--out {out}: cannot write in {out.parent} ({exc.strerror})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the report from a web server or a colleague
-        os.replace(tmp, out)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise ReportError(f"--out {out}: cannot write ({exc.strerror or exc})") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        raise ReportError(f"--out {out}: cannot write in {out.parent} ({exc.strerror or exc})") from None

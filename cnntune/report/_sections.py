@@ -13,7 +13,7 @@ import statistics
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cnntune.baselines import BaselineResult, read_baselines
-from cnntune.storage import best_trial_or_none, read_metadata
+from cnntune.storage import best_trial_or_none, read_settings
 from cnntune.storage.trial_record import (
     ALLOTTED_EPOCHS,
     BEST_EPOCH,
@@ -147,7 +147,7 @@ def summary(study: optuna.Study) -> Summary:
         best=_best_trial(study),
         compute_seconds=compute,
         wall_seconds=wall,
-        settings=dict(metadata.settings) if (metadata := read_metadata(study)) else {},
+        settings=read_settings(study),
         baselines=read_baselines(study.user_attrs),
         timing=timing(study),
         final_fits=tuple(final_fits(study)),

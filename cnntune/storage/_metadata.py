@@ -53,6 +53,11 @@ def read_metadata(study: optuna.Study) -> StudyMetadata | None:
     return StudyMetadata(**{k: v for k, v in fields.items() if v is not None})
 
 
+def read_settings(study: Any) -> dict[str, Any]:
+    """The search and training settings a study recorded (empty for a study cnntune did not create)."""
+    return dict(study.user_attrs.get(PREFIX + "settings") or {})
+
+
 def check_same_data(
     study_name: str,
     recorded: StudyMetadata,

@@ -15,7 +15,6 @@ import json
 import os
 import re
 import statistics
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from cnntune.atomic_files import replaced_atomically
 from cnntune.model import HParams
 from cnntune.model.training import model_cost
 from cnntune.search.cost._time_model import EpochObservation, TimeModel
@@ -224,14 +224,8 @@ def _read_cache(path: Path, key: dict[str, Any]) -> TimeModel | None:
 def _write_cache(path: Path, data: dict[str, Any]) -> None:
     """Atomic (temp file + rename), so a worker reading it meanwhile never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as file:
-            json.dump(data, file, indent=1)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    with replaced_atomically(path) as file:
+        json.dump(data, file, indent=1)
 
 
 def _check_calibration(
