@@ -1,41 +1,8 @@
-"""Fixtures of the export tests: one tiny study, and one model exported from it, shared by every test."""
+"""Fixtures of the export tests: models exported from the tiny study (`study_url`, tests/conftest.py)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from support.tiny_spaces import TINY_MODELS
-
-
-@pytest.fixture(scope="session")
-def export_cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("export-cache")
-
-
-@pytest.fixture(scope="session")
-def study_url(tmp_path_factory, tiny_data, export_cache) -> str:
-    """A SQLite store holding study `s`: 2 complete trials of 2 epochs on `tiny_data`."""
-    from cnntune.model import TrainingSettings
-    from cnntune.search import SearchRequest, SearchSettings, run_search
-
-    folder = tmp_path_factory.mktemp("export-store")
-    space = folder / "space.toml"
-    space.write_text(TINY_MODELS)
-    url = f"sqlite:///{folder / 'tune.db'}"
-    request = SearchRequest(
-        data_dir=tiny_data,
-        cache_dir=export_cache,
-        storage_url=url,
-        study_name="s",
-        trials=2,
-        space_file=space,
-        settings=SearchSettings(pruner="none"),
-        training=TrainingSettings(max_epochs=2, patience=2, seed=7),
-        calibrate=False,
-    )
-    run_search(request)
-    return url
 
 
 @pytest.fixture(scope="session")

@@ -30,16 +30,6 @@ def _validation(tiny_data):
     return load_split(tiny_data, "validation", channels="rgb", labeled=True)
 
 
-@pytest.fixture()
-def copied(study_url, tmp_path):
-    """The export study copied (with its kept models) into a store of this test's own, to damage freely."""
-    url = f"sqlite:///{tmp_path / 'copy.db'}"
-    result = _invoke("copy", "--from", study_url, "--to", url, "--study", "s")
-    assert result.exit_code == 0, result.output
-    assert f"copied 2 kept models to {tmp_path / 'copy.db.artifacts'}" in result.stdout
-    return url
-
-
 def _kept_file(url, tmp_path, rank=0):
     study = optuna.load_study(study_name="s", storage=url)
     trial = kept_trials(study, 5)[rank]
@@ -171,52 +161,3 @@ def test_cli_export_of_a_study_without_kept_models_is_an_error(copied, tmp_path)
 
     _assert_one_error(result, "study 's' keeps no trained models", out)
     assert "pass --retrain" in result.stderr
-
-
-def test_cli_delete_removes_the_kept_models(copied, tmp_path):
-    result = _invoke("delete", "--storage", copied, "--study", "s", "--yes")
-
-    assert result.exit_code == 0, result.output
-    assert "(2 trials, 2 kept models)" in result.stdout
-    assert list((tmp_path / "copy.db.artifacts").iterdir()) == []
-
-
-def test_dashboard_serves_the_kept_models(copied, tmp_path):
-    import urllib.request
-
-    from cnntune.report import DashboardServer
-
-    def get(url):
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.read()
-
-    with DashboardServer(copied, port=0) as server:
-        base = f"http://127.0.0.1:{server.port}"
-        (summary,) = json.loads(get(f"{base}/api/studies"))["study_summaries"]
-        trials = json.loads(get(f"{base}/api/studies/{summary['study_id']}"))["trials"]
-        shown = [(t["trial_id"], a["artifact_id"]) for t in trials for a in t["artifacts"]]
-        body = get(f"{base}/artifacts/{summary['study_id']}/{shown[0][0]}/{shown[0][1]}")
-
-    assert len(shown) == 2  # both trials uploaded one; both are kept (K = 5)
-    assert body == (tmp_path / "copy.db.artifacts" / shown[0][1]).read_bytes()
-
-
-def test_cli_copy_to_postgresql_without_artifacts_shares_the_source_store(study_url, pg_url):
-    result = _invoke("copy", "--from", study_url, "--to", pg_url, "--study", "s")
-
-    assert result.exit_code == 0, result.output
-    assert "its kept models stay in" in result.stdout and "shared with the source" in result.stdout
-    copy = optuna.load_study(study_name="s", storage=pg_url.replace("postgresql://", "postgresql+psycopg://"))
-    source = optuna.load_study(study_name="s", storage=study_url)
-    assert copy.user_attrs["cnntune:artifacts"] == source.user_attrs["cnntune:artifacts"]
-
-
-def test_cli_status_lists_the_kept_models(copied, tmp_path):
-    study = optuna.load_study(study_name="s", storage=copied)
-    kept = kept_trials(study, 5)
-
-    result = _invoke("status", "--storage", copied)
-
-    assert result.exit_code == 0, result.output
-    shown = ", ".join(f"#{t.number}" for t in kept)
-    assert f"kept models: trials {shown} in {tmp_path / 'copy.db.artifacts'}" in result.stdout.replace("\n", " ")
