@@ -1,20 +1,25 @@
-"""A file that appears whole or not at all: written beside its target, then renamed into place.
+"""A file or a folder that appears whole or not at all: written beside its target, then renamed.
 
-A report, a submission CSV and the calibration cache are each read by someone
-else (a browser, Kaggle, a second worker) who must never see half of one, and
-a full disk or a Ctrl-C must leave no temporary file behind.
+A report, a submission CSV, the calibration cache, an export, a decoded-image
+cache entry and the demo set are each read by someone else (a browser,
+Kaggle, a second worker) who must never see half of one, and a full disk or a
+Ctrl-C must leave nothing temporary behind. Beside the target, not in /tmp,
+so the final rename stays on one file system and is atomic. What happens when
+the target exists is the caller's rule (the export replaces its own folder,
+a cache entry keeps the first writer's).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-__all__ = ["replaced_atomically"]
+__all__ = ["replaced_atomically", "staging_folder"]
 
 
 @contextlib.contextmanager
@@ -38,4 +43,19 @@ def replaced_atomically(out: Path, *, mode: int | None = None, newline: str | No
         os.replace(temporary, out)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def staging_folder(target: Path) -> Iterator[Path]:
+    """A fresh hidden folder beside `target` to fill and then rename; removed if the block fails.
+
+    The caller renames it into place inside the block (its own rule for an existing target).
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staged = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
+    try:
+        yield staged
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
         raise

@@ -11,25 +11,11 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
+from cnntune.atomic_files import staging_folder as staging_dir
 
-@contextmanager
-def staging_dir(target: Path) -> Iterator[Path]:
-    """Yield a fresh temporary folder beside `target`; remove it if the block fails.
-
-    Beside, not in /tmp, so the final rename stays on one file system and is atomic.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+__all__ = ["publish", "staging_dir"]
 
 
 def publish(staged: Path, target: Path) -> bool:

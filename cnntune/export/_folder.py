@@ -10,11 +10,11 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+from cnntune.atomic_files import staging_folder
 from cnntune.errors import ExportError
 
 MANIFEST = "cnntune.json"
@@ -66,15 +66,11 @@ def staged_folder(out: Path, *, force: bool) -> Iterator[Path]:
     On any exception the staging folder is removed and `out` is left as it was.
     """
     out = Path(out)
-    check_out(out, force=force)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    os.chmod(stage, user_mode(0o777))  # mkdtemp makes it 0700: the export is the user's, as `mkdir` would make it
-    try:
+    check_out(out, force=force)  # the parent exists: staging_folder creates nothing above `out`
+    with staging_folder(out) as stage:
+        os.chmod(stage, user_mode(0o777))  # mkdtemp makes it 0700: the export is the user's, as `mkdir` would
         yield stage
         _commit(stage, out, force=force)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
 
 
 def _commit(stage: Path, out: Path, *, force: bool) -> None:
