@@ -70,10 +70,6 @@ def report(study_name, storage_url, out, model_dir) -> None:
     """
     from cnntune.report import write_report
 
-    if model_dir is not None:  # reading an export's record goes through cnntune.export, which loads TensorFlow
-        from cnntune.model import import_tensorflow_quietly
-
-        import_tensorflow_quietly()
     click.echo(f"wrote {write_report(storage_url, study_name, out, model_dir=model_dir)}")
 
 

@@ -79,3 +79,19 @@ def test_dashboard_command_missing_store_is_one_error_line(tmp_path):
     result = _invoke("dashboard", "--storage", f"sqlite:///{tmp_path / 'x.db'}", "--port", "0")
 
     assert result.exit_code == 2 and "error: no study store at" in result.stderr
+
+
+def test_report_command_with_model_loads_no_tensorflow(study_url, tmp_path, model_dir):
+    import subprocess
+    import sys
+
+    out = tmp_path / "r.html"
+    args = ["report", "--study", "demo", "--storage", study_url, "--out", str(out), "--model", str(model_dir)]
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "cnntune.cli", *args], capture_output=True, text=True
+    )
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line}
+    assert "tensorflow" not in imported and "keras" not in imported
+    assert 'id="confusion-plot"' in out.read_text()
