@@ -5,7 +5,7 @@ Ctrl-C in that second used to print an import traceback; a SIGINT sent to a
 process started with SIGINT ignored (a background job) was lost, and the
 search then ran to exit 0. From here on, SIGINT, SIGTERM and SIGHUP raise
 KeyboardInterrupt until each command installs its own handlers
-(`cnntune.search.stop_signals`), and an interrupt before the command starts
+(`cnntune.interrupts.stop_signals`), and an interrupt before the command starts
 is one line and exit 130, with nothing written.
 """
 
