@@ -51,8 +51,8 @@ def staging_folder(target: Path) -> Iterator[Path]:
     """A fresh hidden folder beside `target` to fill and then rename; removed if the block fails.
 
     The caller renames it into place inside the block (its own rule for an existing target).
+    `target`'s folder must exist: whether to create it is the caller's rule too.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
     staged = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
     try:
         yield staged

@@ -8,14 +8,21 @@ same content (cache entries are keyed by content, demo sets by seed).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
 from pathlib import Path
 
-from cnntune.atomic_files import staging_folder as staging_dir
+from cnntune.atomic_files import staging_folder
 
 __all__ = ["publish", "staging_dir"]
+
+
+def staging_dir(target: Path) -> contextlib.AbstractContextManager[Path]:
+    """`staging_folder` beside `target`, its folder created first (a cache or data folder may be new)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return staging_folder(target)
 
 
 def publish(staged: Path, target: Path) -> bool:

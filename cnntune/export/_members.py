@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from cnntune.storage.trial_record import EPOCHS_RUN
+
 
 @dataclasses.dataclass
 class Member:
@@ -21,6 +23,5 @@ class Member:
         return f"trial #{self.trial}" if self.seed is None else f"seed {self.seed}"
 
     def to_dict(self) -> dict[str, Any]:
-        """The manifest's record of it: every field but the model and the value it was checked against."""
-        skip = ("model", "trial_value")
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in skip}
+        """The manifest's record of it (cnntune.json's "members"); epochs_run as its trial records it."""
+        return {"file": self.file, "trial": self.trial, "seed": self.seed, EPOCHS_RUN: self.epochs_run}

@@ -14,11 +14,26 @@ import json
 from typing import Any
 
 from cnntune.spaces import fixed_space_toml
-from cnntune.storage import BestConfiguration, StudyRow, StudyStatus, TrialRow
+from cnntune.storage import BestConfiguration, StudyRow, StudyStatus
+from cnntune.storage.trial_record import EST_EPOCH_SECONDS, FAIL_REASON, MEASURED_EPOCH_SECONDS, SKIPPED
 
 # A trial's JSON record: its `TrialRow` fields (params apart, nested) and whether a model is kept.
-_ROW_KEYS = tuple(f.name for f in dataclasses.fields(TrialRow) if f.name not in ("params", "stale_seconds"))
-TRIAL_KEYS = (*_ROW_KEYS, "kept_model")
+# The stable columns of `tune status --format json|csv` (docs/watching.md), in their order; all but
+# kept_model are `TrialRow` fields, the attr-named ones spelled by the trial record.
+TRIAL_KEYS = (
+    "number",
+    "state",
+    "value",
+    "epochs",
+    "seconds",
+    EST_EPOCH_SECONDS,
+    MEASURED_EPOCH_SECONDS,
+    SKIPPED,
+    FAIL_REASON,
+    "kept_model",
+    "final_fit_of",
+)
+_ROW_KEYS = tuple(key for key in TRIAL_KEYS if key != "kept_model")
 STUDY_KEYS = ("study", "complete", "pruned", "failed", "running", "waiting", "best_value", "best_trial")
 
 

@@ -35,6 +35,7 @@ from cnntune.storage.trial_record import (
 
 SKIP_HINT_AFTER = 5  # too-costly trials in a row before the view suggests a smaller trial or a bigger budget
 BATCH_PROGRESS_AFTER = 10.0  # seconds into an epoch before batches are counted on the status line
+LINE_PARAMS = ("depth", "base_width", "learning_rate", "batch_size")  # of MAIN_PARAMS, what fits a trial's line
 MAX_REASON = 70  # characters of a failure reason on a trial's line (the store keeps all of it)
 _STATE_STYLE = {"COMPLETE": "green", "PRUNED": "yellow", "FAIL": "red"}
 
@@ -243,7 +244,7 @@ def format_trial_line(trial: Any, best: Any | None) -> str:
 
 def _main_params(trial: Any) -> str:
     """The params a person scans a trial list by (those the space searched)."""
-    shown = [f"{label} {_short(trial.params[name])}" for name, label in MAIN_PARAMS.items() if name in trial.params]
+    shown = [f"{MAIN_PARAMS[name]} {_short(trial.params[name])}" for name in LINE_PARAMS if name in trial.params]
     return f"  {' '.join(shown)}" if shown else ""
 
 

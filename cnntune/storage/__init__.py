@@ -59,7 +59,6 @@ __all__ = [
     "remove_artifacts",
     "resolve_artifacts",
     "study_artifact_ids",
-    "MAIN_PARAMS",
     "BestConfiguration",
     "best_configuration",
     "StudyRow",

@@ -131,8 +131,8 @@ class FinalFitRecord:
     def read(cls, user_attrs: dict[str, Any]) -> FinalFitRecord | None:
         """The final-fit record of a trial's user attrs, or None for a search trial."""
         attr = user_attrs.get(FINAL_FIT)
-        if not attr:
-            return None
+        if not isinstance(attr, dict) or not isinstance(attr.get("of"), int):
+            return None  # a search trial (or an attr no cnntune version wrote)
         return cls(
             of=int(attr["of"]),
             run=str(attr.get("run", "")),

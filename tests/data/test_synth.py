@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -136,7 +137,9 @@ def test_render_odd_size_gives_that_size() -> None:
 
 
 def test_demo_data_dir_synthesizes_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(demo, "_COUNTS", (10, 5, 5))
+    monkeypatch.setattr(
+        demo, "SYNTH_DEFAULTS", dataclasses.replace(demo.SYNTH_DEFAULTS, train=10, validation=5, test=5)
+    )
     calls = []
     real = demo.write_layout
     monkeypatch.setattr(demo, "write_layout", lambda *a, **k: (calls.append(a), real(*a, **k)))
@@ -150,7 +153,9 @@ def test_demo_data_dir_synthesizes_once(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_demo_data_dir_concurrent_callers_get_one_complete_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(demo, "_COUNTS", (10, 5, 5))
+    monkeypatch.setattr(
+        demo, "SYNTH_DEFAULTS", dataclasses.replace(demo.SYNTH_DEFAULTS, train=10, validation=5, test=5)
+    )
     with ThreadPoolExecutor(3) as pool:
         paths = list(pool.map(lambda _: demo_data_dir(tmp_path), range(3)))
     assert set(paths) == {tmp_path / "demo"}

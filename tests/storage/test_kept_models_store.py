@@ -1,6 +1,9 @@
-"""The store's commands on a study that keeps models: status lists, copy shares or copies, delete removes them."""
+"""A study that keeps models: status lists them, copy shares or copies them, delete removes them,
+the dashboard serves them (Optuna's artifact store behind optuna-dashboard)."""
 
 from __future__ import annotations
+
+import json
 
 import optuna
 import pytest
@@ -43,3 +46,23 @@ def test_cli_status_lists_the_kept_models(copied, tmp_path):
     assert result.exit_code == 0, result.output
     shown = ", ".join(f"#{t.number}" for t in kept)
     assert f"kept models: trials {shown} in {tmp_path / 'copy.db.artifacts'}" in result.stdout.replace("\n", " ")
+
+
+def test_dashboard_serves_the_kept_models(copied, tmp_path):
+    import urllib.request
+
+    from cnntune.report import DashboardServer
+
+    def get(url):
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.read()
+
+    with DashboardServer(copied, port=0) as server:
+        base = f"http://127.0.0.1:{server.port}"
+        (summary,) = json.loads(get(f"{base}/api/studies"))["study_summaries"]
+        trials = json.loads(get(f"{base}/api/studies/{summary['study_id']}"))["trials"]
+        shown = [(t["trial_id"], a["artifact_id"]) for t in trials for a in t["artifacts"]]
+        body = get(f"{base}/artifacts/{summary['study_id']}/{shown[0][0]}/{shown[0][1]}")
+
+    assert len(shown) == 2  # both trials uploaded one; both are kept (K = 5)
+    assert body == (tmp_path / "copy.db.artifacts" / shown[0][1]).read_bytes()

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 MIN_FINAL_SECONDS = 1.0
 # What a final fit of a plateau configuration trains with instead: the plateau schedule's cuts
 # come from validation stalls and its early stopping ends it wherever they fall, not at the end
-# of the time it was given (docs/benchmarks.md, "Schedules").
+# of the time it was given (docs/benchmarks.md, "Schedules, the final fit, and the race against the oracle").
 FINAL_SCHEDULE = "linear"
 
 
