@@ -112,8 +112,6 @@ class FinalFitRecord:
         schedule: the learning-rate schedule it trains with (None: the source's own).
         start: "weights" (continue the source's kept model) or "scratch".
         artifact: the source's kept model, when it starts from its weights.
-        epoch_seconds: the source's measured steady epoch, which prices the final fit (the same
-            net on the same data); None when the source measured none.
     """
 
     of: int
@@ -121,15 +119,12 @@ class FinalFitRecord:
     schedule: str | None = None
     start: str = "scratch"
     artifact: str | None = None
-    epoch_seconds: float | None = None
 
     def to_attr(self) -> dict[str, Any]:
         """The JSON the store keeps (`from` for `start`: the stored spelling)."""
         attr: dict[str, Any] = {"of": self.of, "run": self.run, "schedule": self.schedule, "from": self.start}
         if self.artifact is not None:
             attr["artifact"] = self.artifact
-        if self.epoch_seconds is not None:
-            attr["epoch_seconds"] = self.epoch_seconds
         return attr
 
     @classmethod
@@ -144,7 +139,6 @@ class FinalFitRecord:
             schedule=attr.get("schedule"),
             start=attr.get("from", "scratch"),
             artifact=attr.get("artifact"),
-            epoch_seconds=attr.get("epoch_seconds"),
         )
 
 

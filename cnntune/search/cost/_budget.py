@@ -93,19 +93,12 @@ class TrialPricer:
         self.budget = budget
         self.min_epochs = min_epochs(max_epochs)
 
-    def price(self, model: Any, batch_size: int, *, measured: float | None = None) -> dict[str, Any]:
-        """The cost attrs of a built model: params, FLOPs, estimated seconds per epoch and per full trial.
-
-        `measured`: this very configuration's steady epoch, already measured on this device (a
-        final fit trains its source trial's net on the same data): it is the price, not the time
-        model's estimate. The three-term model can miss a net by a factor (on the real data it
-        priced a residual net's epoch at 39 s and then at 51 s; it measured 78 s), and a final fit
-        priced low is cut by its deadline before its schedule reaches 0.
-        """
+    def price(self, model: Any, batch_size: int) -> dict[str, Any]:
+        """The cost attrs of a built model: params, FLOPs, estimated seconds per epoch and per full trial."""
         from cnntune.model.training import model_cost
 
         cost = model_cost(model)
-        epoch = measured or self.time_model.predict_epoch_seconds(
+        epoch = self.time_model.predict_epoch_seconds(
             cost, n_train=self.n_train, n_val=self.n_val, batch_size=batch_size
         )
         epoch = float(f"{epoch:.4g}")  # significant digits: tiny models stay > 0

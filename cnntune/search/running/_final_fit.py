@@ -31,14 +31,7 @@ from typing import TYPE_CHECKING, Any
 from cnntune.interrupts import signals_deferred
 from cnntune.search.cost import Budget
 from cnntune.storage import MODEL_ARTIFACT, best_trial_or_none, study_lock
-from cnntune.storage.trial_record import (
-    FAIL_REASON,
-    FINAL_FIT,
-    MEASURED_EPOCH_SECONDS,
-    OUT_OF_TIME,
-    SKIPPED,
-    FinalFitRecord,
-)
+from cnntune.storage.trial_record import FAIL_REASON, FINAL_FIT, OUT_OF_TIME, SKIPPED, FinalFitRecord
 
 if TYPE_CHECKING:
     import optuna
@@ -106,7 +99,6 @@ def final_fit_record(best: Any, budget: Budget) -> FinalFitRecord:
         schedule=final_schedule(best.params),
         start="weights" if from_weights else "scratch",
         artifact=artifact if from_weights else None,
-        epoch_seconds=best.user_attrs.get(MEASURED_EPOCH_SECONDS),
     )
 
 

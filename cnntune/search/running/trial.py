@@ -249,7 +249,7 @@ def train_trial(
     def price(model: Any) -> int | None:
         if pricer is None:
             return None
-        priced.update(pricer.price(model, hp.batch_size, measured=final.epoch_seconds if final else None))
+        priced.update(pricer.price(model, hp.batch_size))
         try:
             return pricer.allot(priced, final=final is not None)
         finally:  # a skipped trial records its price too

@@ -15,11 +15,10 @@ from cnntune.model import TrainingSettings
 from cnntune.search.cost._budget_plan import Budget
 from cnntune.search.running._final_fit import FINAL_SCHEDULE, claim_final_fit, final_schedule
 from cnntune.storage import MODEL_ARTIFACT, open_storage
-from cnntune.storage.trial_record import MEASURED_EPOCH_SECONDS
 
 
-def _study_with_a_best_trial(tmp_path, kept: str | None = None, measured: float | None = None):
-    """Trials 0 (0.6) and 1 (0.8, its model kept as artifact `kept`, its epoch `measured`, if given)."""
+def _study_with_a_best_trial(tmp_path, kept: str | None = None):
+    """Trials 0 (0.6) and 1 (0.8, its model kept as artifact `kept` if given)."""
     storage = open_storage(f"sqlite:///{tmp_path / 'f.db'}")
     study = optuna.create_study(study_name="f", storage=storage, direction="maximize")
     distributions = {"depth": IntDistribution(1, 4), "learning_rate": FloatDistribution(1e-4, 1e-1, log=True)}
@@ -29,15 +28,10 @@ def _study_with_a_best_trial(tmp_path, kept: str | None = None, measured: float 
                 params={"depth": depth, "learning_rate": 0.01},
                 distributions=distributions,
                 value=value,
-                user_attrs=_best_attrs(kept, measured) if value == 0.8 else {},
+                user_attrs={MODEL_ARTIFACT: kept} if kept and value == 0.8 else {},
             )
         )
     return study, storage
-
-
-def _best_attrs(kept: str | None, measured: float | None) -> dict:
-    attrs = {MODEL_ARTIFACT: kept, MEASURED_EPOCH_SECONDS: measured}
-    return {key: value for key, value in attrs.items() if value is not None}
 
 
 def test_claim_final_fit_asks_the_best_params_and_skips_what_still_waits(tmp_path):
@@ -71,14 +65,6 @@ def test_claim_final_fit_continues_the_kept_model_unless_told_scratch(tmp_path, 
 
     assert attr["from"] == expected
     assert attr.get("artifact") == ("kept-1" if expected == "weights" else None)
-
-
-def test_claim_final_fit_carries_the_source_s_measured_epoch_to_price_it(tmp_path):
-    study, storage = _study_with_a_best_trial(tmp_path, measured=77.5)
-
-    attr = claim_final_fit(study, storage, Budget.starting_now(600, final_share=0.5)).user_attrs["final_fit"]
-
-    assert attr["epoch_seconds"] == 77.5
 
 
 def test_claim_final_fit_needs_a_budget_with_a_share_and_a_best_trial(tmp_path):
